@@ -1,0 +1,83 @@
+"""kulcs-ledger: the command line (api.md, "Operations")."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from ledger.config import Settings
+from ledger.logs import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="embedded database folder (default ./.kulcs-ledger)")
+    parser = argparse.ArgumentParser(prog="kulcs-ledger", parents=[common])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    commands.add_parser("migrate", parents=[common], help="apply pending migrations")
+
+    token = commands.add_parser("token", parents=[common]).add_subparsers(dest="action", required=True)
+    create_token = token.add_parser("create", parents=[common], help="print a new API token once")
+    create_token.add_argument("--role", required=True, choices=["admin", "support", "auditor", "shop"])
+    create_token.add_argument("--shop")
+
+    shop = commands.add_parser("shop", parents=[common]).add_subparsers(dest="action", required=True)
+    create_shop = shop.add_parser("create", parents=[common], help="register a webshop")
+    create_shop.add_argument("webshopid")
+    create_shop.add_argument("--password", required=True)
+    create_shop.add_argument("--sync-type", choices=["stock_price", "full"], default="stock_price")
+    create_shop.add_argument("--import-password")
+    create_shop.add_argument("--shipping-sku")
+    create_shop.add_argument("--payment-fee-sku")
+    create_shop.add_argument("--coupon-sku")
+    create_shop.add_argument("--manage-categories", action="store_true")
+
+    projections = commands.add_parser("projections", parents=[common]).add_subparsers(
+        dest="action", required=True)
+    rebuild = projections.add_parser("rebuild", parents=[common], help="rebuild read models from the events")
+    rebuild.add_argument("name", nargs="?")
+    projections.add_parser("status", parents=[common], help="position and lag of each projection")
+
+    history = commands.add_parser("history", parents=[common], help="a product's field history")
+    history.add_argument("shop")
+    history.add_argument("sku")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env(data_dir=args.data_dir)
+    configure_logging()
+    if args.command == "serve":
+        from ledger.serve import serve
+
+        serve(Settings.from_env(data_dir=args.data_dir, host=args.host, port=args.port))
+        return 0
+    from ledger import commands
+
+    handler = {
+        ("migrate", None): commands.migrate,
+        ("token", "create"): commands.create_token,
+        ("shop", "create"): commands.create_shop,
+        ("projections", "rebuild"): commands.rebuild_projections,
+        ("projections", "status"): commands.projection_status,
+        ("history", None): commands.history,
+    }[(args.command, getattr(args, "action", None))]
+    try:
+        result = asyncio.run(handler(settings, args))
+    except ValueError as error:
+        print(f"kulcs-ledger: {error}", file=sys.stderr)
+        return 2
+    if result is not None:
+        print(result if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

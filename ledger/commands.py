@@ -1,0 +1,100 @@
+"""What each command-line command does, on DATABASE_URL or the embedded database."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+
+from ledger.config import Settings
+from ledger.storage.database import eventsourcing_env, locate_database
+from migrations.runner import apply_migrations
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings):
+    database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
+    conn = await asyncpg.connect(database.url)
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+    yield database
+
+
+async def migrate(settings: Settings, _args) -> str:
+    database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
+    conn = await asyncpg.connect(database.url)
+    try:
+        applied = await apply_migrations(conn)
+    finally:
+        await conn.close()
+    return "applied: " + (", ".join(applied) if applied else "nothing (up to date)")
+
+
+async def create_token(settings: Settings, args) -> str:
+    from ledger.service.tokens import create_token as create
+
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            return await create(conn, args.role, args.shop)
+        finally:
+            await conn.close()
+
+
+async def create_shop(settings: Settings, args) -> str:
+    from ledger.service.ledger_app import LedgerApp
+    from ledger.service.shops import ShopError, create_shop as create
+
+    values = {"webshopid": args.webshopid, "password": args.password, "sync_type": args.sync_type,
+              "import_password": args.import_password, "shipping_sku": args.shipping_sku,
+              "payment_fee_sku": args.payment_fee_sku, "coupon_sku": args.coupon_sku,
+              "manage_categories": args.manage_categories}
+    async with _database(settings) as database:
+        app = await asyncio.to_thread(LedgerApp, env=eventsourcing_env(database.url, pool_size=1))
+        try:
+            await asyncio.to_thread(create, app, values, "cli")
+        except ShopError as error:
+            raise ValueError(str(error)) from None
+        finally:
+            app.close()
+    return f"shop {args.webshopid} created"
+
+
+async def rebuild_projections(settings: Settings, args) -> dict:
+    from ledger.http.app import open_pool
+    from projections.runner import rebuild, status
+
+    async with _database(settings) as database:
+        pool = await open_pool(database.url, min_size=1, max_size=2)
+        try:
+            count = await rebuild(pool)
+            async with pool.acquire() as conn:
+                return {"rebuilt_events": count, **await status(conn)}
+        finally:
+            await pool.close()
+
+
+async def projection_status(settings: Settings, _args) -> list:
+    from projections.runner import status
+
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            return [await status(conn)]
+        finally:
+            await conn.close()
+
+
+async def history(settings: Settings, args) -> list:
+    from ledger.http.app import init_connection
+    from ledger.read.products import field_history
+
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            await init_connection(conn)
+            return await field_history(conn, args.shop, args.sku)
+        finally:
+            await conn.close()

@@ -1,0 +1,33 @@
+"""Settings from the command line and the environment."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = Path(".kulcs-ledger")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    admin_token: str | None = None
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_rows: int = 200_000
+    write_threads: int = 4
+    public_base_url: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = os.environ
+        values = dict(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("KULCS_LEDGER_DATA_DIR", ".kulcs-ledger")),
+            admin_token=env.get("KULCS_LEDGER_ADMIN_TOKEN") or None,
+            max_body_bytes=int(env.get("KULCS_LEDGER_MAX_BODY_BYTES", 64 * 1024 * 1024)),
+            max_rows=int(env.get("KULCS_LEDGER_MAX_ROWS", 200_000)),
+            public_base_url=env.get("KULCS_LEDGER_PUBLIC_URL") or None,
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

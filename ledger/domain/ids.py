@@ -1,0 +1,16 @@
+"""Deterministic aggregate ids: the same shop and SKU always name the same product."""
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6a3c0f0e-8c55-4d1e-9a57-4b8e1c7f2d10")
+
+
+def shop_id(webshopid: str) -> UUID:
+    return uuid5(NAMESPACE, f"shop:{webshopid}")
+
+
+def product_id(shop: str, sku: str) -> UUID:
+    return uuid5(NAMESPACE, f"product:{shop}:{sku}")
+
+
+def category_id(shop: str, category_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"category:{shop}:{category_key}")

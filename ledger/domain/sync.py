@@ -1,0 +1,34 @@
+"""One Kulcs call: what was received, how it ended, what it counted."""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+OUTCOMES = ("applied", "partial", "rejected", "ignored", "duplicate")
+
+
+class Sync(Aggregate):
+    TOPIC = "kulcs-ledger:Sync"
+
+    class Created(Aggregate.Created):
+        TOPIC = "kulcs-ledger:Sync.Created"
+        shop: str
+        kind: str
+        received_at: datetime
+        outcome: str
+        counts: dict
+        errors: list
+        message: str | None
+        parser_version: str | None
+        request_sha256: str
+        replay_of: UUID | None
+
+    def __init__(self, shop, kind, received_at, outcome, counts, errors, **_rest) -> None:
+        self.shop = shop
+        self.kind = kind
+        self.received_at = received_at
+        self.outcome = outcome
+        self.counts = counts
+        self.errors = errors

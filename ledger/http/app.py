@@ -1,0 +1,87 @@
+"""The aiohttp application factory: every resource opened and closed in cleanup_ctx."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import asyncpg
+from aiohttp import web
+
+from ledger.config import Settings
+from ledger.http import category_routes, kulcs_routes, ops_routes, product_routes, shop_routes, sync_routes
+from ledger.http.keys import DATABASE_URL, EMBEDDED_SERVER, EXECUTOR, KULCS_GATE, LEDGER, POOL, PROJECTOR, SETTINGS
+from ledger.http.kulcs_auth import KulcsGate
+from ledger.http.middleware import request_context
+from ledger.service.ledger_app import LedgerApp
+from ledger.storage.database import eventsourcing_env, locate_database
+from migrations.runner import apply_migrations
+from projections.runner import LiveProjector
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def open_pool(url: str, **kwargs) -> asyncpg.Pool:
+    return await asyncpg.create_pool(url, init=init_connection, **kwargs)
+
+
+async def database_ctx(app: web.Application):
+    settings = app[SETTINGS]
+    if DATABASE_URL not in app:
+        database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
+        app[DATABASE_URL] = database.url
+        app[EMBEDDED_SERVER] = database.embedded_server
+    conn = await asyncpg.connect(app[DATABASE_URL])
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+    yield
+
+
+async def pool_ctx(app: web.Application):
+    app[POOL] = await open_pool(app[DATABASE_URL], min_size=1, max_size=10, command_timeout=60)
+    yield
+    await app[POOL].close()
+
+
+async def ledger_ctx(app: web.Application):
+    settings = app[SETTINGS]
+    app[EXECUTOR] = ThreadPoolExecutor(settings.write_threads, thread_name_prefix="ledger-write")
+    app[LEDGER] = await asyncio.to_thread(
+        LedgerApp, env=eventsourcing_env(app[DATABASE_URL], pool_size=settings.write_threads))
+    app[KULCS_GATE] = KulcsGate()
+    yield
+    app[EXECUTOR].shutdown(wait=True)
+    app[LEDGER].close()
+
+
+async def projector_ctx(app: web.Application):
+    projector = app[PROJECTOR] = LiveProjector(app[POOL])
+    task = asyncio.create_task(projector.run())
+    listener = None
+    with contextlib.suppress(Exception):
+        listener = await asyncpg.connect(app[DATABASE_URL])
+        await listener.add_listener("ledger_events", projector.wake)
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if listener is not None:
+        with contextlib.suppress(Exception):
+            await listener.close()
+
+
+def create_app(settings: Settings, database_url: str | None = None) -> web.Application:
+    app = web.Application(middlewares=[request_context], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    if database_url:
+        app[DATABASE_URL] = database_url
+    app.cleanup_ctx.extend([database_ctx, pool_ctx, ledger_ctx, projector_ctx])
+    for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes, ops_routes):
+        module.add_routes(app)
+    return app

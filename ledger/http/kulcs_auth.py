@@ -1,0 +1,89 @@
+"""Kulcs's credentials: Webshopid and password (Basic or fields), and the optional import password.
+
+Failed attempts are counted per address: slowed at once, refused with 429 after a few.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ledger.service.secrets import verify_secret
+
+FAILURES_BEFORE_REFUSAL = 5
+FAILURE_WINDOW_SECONDS = 60.0
+_VERIFIED_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class Credentials:
+    webshopid: str | None
+    password: str | None
+    key: str | None
+
+
+def credentials_from(authorization: str | None, fields: dict[str, str]) -> Credentials:
+    webshopid, password = fields.get("webshopid"), fields.get("jelszo")
+    if authorization and authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+            webshopid, _, password = decoded.partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            webshopid = password = None
+    return Credentials(webshopid, password, fields.get("key"))
+
+
+class KulcsGate:
+    def __init__(self) -> None:
+        self._pepper = secrets.token_bytes(32)
+        self._verified: OrderedDict[tuple, bool] = OrderedDict()
+        self._failures: dict[str, list[float]] = {}
+
+    def retry_after(self, address: str) -> int | None:
+        recent = self._recent_failures(address)
+        if len(recent) >= FAILURES_BEFORE_REFUSAL:
+            return max(1, int(FAILURE_WINDOW_SECONDS - (time.monotonic() - recent[0])) + 1)
+        return None
+
+    def failure_delay(self, address: str) -> float:
+        return min(2.0, 0.1 * len(self._recent_failures(address)))
+
+    def record_failure(self, address: str) -> None:
+        self._failures.setdefault(address, []).append(time.monotonic())
+
+    def check(self, shop_row, shop: str, creds: Credentials) -> bool:
+        if shop_row is None or creds.webshopid is None or creds.password is None:
+            return False
+        ok = hmac.compare_digest(creds.webshopid.encode(), shop.encode())
+        ok &= self._verify(shop_row["password_hash"], creds.password)
+        if shop_row["import_password_hash"]:
+            ok &= creds.key is not None and self._verify(shop_row["import_password_hash"], creds.key)
+        return bool(ok)
+
+    def _verify(self, stored_hash: str, presented: str) -> bool:
+        # Argon2 on every Kulcs call would cap throughput; remember hashes already verified,
+        # keyed by a keyed digest so the cache never holds a usable secret.
+        cache_key = (stored_hash, hmac.new(self._pepper, presented.encode(), hashlib.sha256).digest())
+        if cache_key in self._verified:
+            self._verified.move_to_end(cache_key)
+            return True
+        if not verify_secret(stored_hash, presented):
+            return False
+        self._verified[cache_key] = True
+        if len(self._verified) > _VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return True
+
+    def _recent_failures(self, address: str) -> list[float]:
+        cutoff = time.monotonic() - FAILURE_WINDOW_SECONDS
+        recent = [t for t in self._failures.get(address, []) if t > cutoff]
+        if recent:
+            self._failures[address] = recent
+        else:
+            self._failures.pop(address, None)
+        return recent

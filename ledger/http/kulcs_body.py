@@ -1,0 +1,66 @@
+"""Reading a Kulcs request: the body within its size limit, and the XML inside it."""
+from __future__ import annotations
+
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+KEPT_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding", "User-Agent",
+                "Idempotency-Key", "X-Request-Id", "X-Forwarded-For")
+SECRET_QUERY_FIELDS = ("jelszo", "key")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def form_fields_and_xml(content_type: str, raw_content_type: str | None,
+                        body: bytes) -> tuple[dict[str, str], bytes | None]:
+    """Form fields (for credentials) and the XML document, from any of the three ways it can come."""
+    if content_type == "application/x-www-form-urlencoded":
+        # latin-1 maps every percent-decoded byte to one character, so the XML's bytes survive exactly
+        pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+        raw = dict(pairs)
+        xml = raw.pop("xml", None)
+        fields = {k: v.encode("latin-1").decode("utf-8", "replace") for k, v in raw.items()}
+        return fields, None if xml is None else xml.encode("latin-1")
+    if content_type.startswith("multipart/"):
+        return _multipart(raw_content_type or content_type, body)
+    return {}, body
+
+
+def _multipart(raw_content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + raw_content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    fields, xml = {}, None
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True) or b""
+        name = part.get_param("name", header="content-disposition")
+        if part.get_filename() is not None or name == "xml":
+            xml = payload if xml is None else xml
+        elif name:
+            fields[name] = payload.decode("utf-8", "replace")
+    return fields, xml
+
+
+def recorded_query(request: web.Request) -> str:
+    pairs = [(k, "***" if k.lower() in SECRET_QUERY_FIELDS else v) for k, v in request.query.items()]
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def recorded_headers(request: web.Request) -> dict[str, str]:
+    return {h: request.headers[h] for h in KEPT_HEADERS if h in request.headers}

@@ -1,0 +1,52 @@
+"""Around every request: a request id and one log line; storage outages as 503; no 500 leaks."""
+from __future__ import annotations
+
+import time
+from uuid import uuid4
+
+import structlog
+from aiohttp import web
+
+from ledger.http.outage import RETRY_AFTER_SECONDS, STORAGE_DOWN
+from ledger.kulcs.answers import error_answer
+
+log = structlog.get_logger("http")
+
+
+def _is_kulcs(request: web.Request) -> bool:
+    return request.path.startswith("/kulcs/")
+
+
+def error_response(request: web.Request, status: int, message: str, headers=None) -> web.Response:
+    if _is_kulcs(request):
+        return web.Response(body=error_answer(message), status=status, content_type="text/xml",
+                            charset="utf-8", headers=headers)
+    return web.json_response({"error": message, "detail": None}, status=status, headers=headers)
+
+
+@web.middleware
+async def request_context(request: web.Request, handler):
+    request_id = request.headers.get("X-Request-Id") or uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id[:64])
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except STORAGE_DOWN as exc:
+        status = 503
+        log.warning("storage_unavailable", error_type=type(exc).__name__)
+        return error_response(request, 503, "storage unavailable, retry later",
+                              {"Retry-After": RETRY_AFTER_SECONDS})
+    except Exception:
+        log.exception("unhandled_error")
+        return error_response(request, 500, "internal error")
+    finally:
+        log.info("request", method=request.method, path=request.path, status=status,
+                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                 remote=request.remote)

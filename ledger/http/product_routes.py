@@ -1,0 +1,85 @@
+"""Products, their history and price history; the shop's own sale prices."""
+from __future__ import annotations
+
+import csv
+import io
+
+from aiohttp import web
+
+from ledger.http.api_auth import READERS, SHOP_WRITERS, json_error, require
+from ledger.http.commands import run_command
+from ledger.http.json_body import json_object
+from ledger.http.keys import LEDGER, POOL, PROJECTOR
+from ledger.http.query_params import int_param, time_param
+from ledger.read import products as read
+from ledger.service.shop_sale_prices import set_shop_sale_price
+from ledger.service.shops import ShopError
+
+
+async def list_products(request: web.Request) -> web.Response:
+    shop = request.match_info["shop"]
+    await require(request, READERS, shop)
+    limit = int_param(request, "limit", 100, low=1, high=1000)
+    async with request.app[POOL].acquire() as conn:
+        found = await read.products(conn, shop, changed_since=time_param(request, "changed_since"),
+                                    after=request.query.get("after") or None, limit=limit)
+    return web.json_response(found)
+
+
+async def show(request: web.Request) -> web.Response:
+    shop, sku = request.match_info["shop"], request.match_info["sku"]
+    await require(request, READERS, shop)
+    async with request.app[POOL].acquire() as conn:
+        found = await read.product(conn, shop, sku)
+    if found is None:
+        raise json_error(404, f"no product {sku}")
+    return web.json_response(found)
+
+
+async def history(request: web.Request) -> web.Response:
+    shop, sku = request.match_info["shop"], request.match_info["sku"]
+    await require(request, READERS, shop)
+    async with request.app[POOL].acquire() as conn:
+        return web.json_response(await read.field_history(conn, shop, sku))
+
+
+async def price_history(request: web.Request) -> web.Response:
+    shop, sku = request.match_info["shop"], request.match_info["sku"]
+    await require(request, READERS, shop)
+    async with request.app[POOL].acquire() as conn:
+        points = await read.price_history(conn, shop, sku)
+    if request.query.get("format") != "csv":
+        return web.json_response(points)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(read.PRICE_CSV_COLUMNS)
+    for point in points:
+        writer.writerow([point[c] if point[c] is not None else "" for c in read.PRICE_CSV_COLUMNS])
+    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{sku}-prices.csv"'})
+
+
+async def put_sale_price(request: web.Request) -> web.Response:
+    shop, sku = request.match_info["shop"], request.match_info["sku"]
+    await require(request, SHOP_WRITERS, shop)
+    body = await json_object(request)
+    try:
+        action_id = await run_command(request, set_shop_sale_price, request.app[LEDGER], shop, sku,
+                                      request.match_info["priority"], body)
+    except ShopError as error:
+        raise json_error(error.status, str(error)) from None
+    projector = request.app[PROJECTOR]
+    async with request.app[POOL].acquire() as conn:
+        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+    await projector.wait_for(head, timeout=5)
+    async with request.app[POOL].acquire() as conn:
+        found = await read.product(conn, shop, sku)
+    return web.json_response({"action_id": str(action_id) if action_id else None, "product": found})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/shops/{shop}/products", list_products)
+    app.router.add_get("/api/shops/{shop}/products/{sku}", show)
+    app.router.add_get("/api/shops/{shop}/products/{sku}/history", history)
+    app.router.add_get("/api/shops/{shop}/products/{sku}/price-history", price_history)
+    app.router.add_put("/api/shops/{shop}/products/{sku}/sale-prices/{priority}", put_sale_price)

@@ -1,0 +1,48 @@
+"""The XML answers Kulcs gets (kulcs-protocol.md): counts and row errors, or a document error."""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+_NOT_XML_CHAR = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+RESULT_OF_OUTCOME = {"applied": "OK", "partial": "RESZLEGES", "rejected": "HIBA",
+                     "ignored": "FIGYELMEN_KIVUL", "duplicate": "OK"}
+
+
+def _document(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _child(parent, tag: str, text) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    element.text = "" if text is None else _NOT_XML_CHAR.sub("\ufffd", str(text))
+    return element
+
+
+def upload_answer(sync_id, outcome: str, counts: dict, errors: list[dict]) -> bytes:
+    root = etree.Element("valasz")
+    _child(root, "eredmeny", RESULT_OF_OUTCOME[outcome])
+    _child(root, "szinkron", sync_id)
+    _child(root, "fogadott", counts.get("received", 0))
+    _child(root, "letrehozott", counts.get("created", 0))
+    _child(root, "modositott", counts.get("modified", 0))
+    _child(root, "valtozatlan", counts.get("unchanged", 0))
+    _child(root, "kihagyott", counts.get("skipped", 0))
+    errors_element = etree.SubElement(root, "hibak")
+    for error in errors:
+        hiba = _child(errors_element, "hiba", error["reason"])
+        hiba.set("sor", str(error["row"]))
+        if error.get("sku"):
+            hiba.set("termekkod", _NOT_XML_CHAR.sub("\ufffd", error["sku"]))
+    return _document(root)
+
+
+def error_answer(message: str, sync_id=None) -> bytes:
+    root = etree.Element("valasz")
+    _child(root, "eredmeny", "HIBA")
+    if sync_id is not None:
+        _child(root, "szinkron", sync_id)
+    _child(root, "uzenet", message)
+    return _document(root)

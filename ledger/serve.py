@@ -1,0 +1,19 @@
+"""`kulcs-ledger serve`: the database first (embedded unless DATABASE_URL), then the HTTP service."""
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+
+from ledger.config import Settings
+from ledger.http.app import create_app
+from ledger.storage.database import locate_database
+
+
+def serve(settings: Settings) -> None:
+    database = locate_database(settings.database_url, settings.data_dir)
+    log = structlog.get_logger("serve")
+    log.info("starting", host=settings.host, port=settings.port,
+             database="embedded" if database.embedded_server else "DATABASE_URL")
+    app = create_app(settings, database.url)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    del database  # the embedded server stops with its last handle, after the app has closed

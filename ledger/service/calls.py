@@ -1,0 +1,64 @@
+"""A Kulcs call as received, and the Sync event that records how it ended."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from ledger.domain.sync import Sync
+from ledger.storage.state_writes import RecordedRequest, write_request
+
+
+@dataclass(frozen=True)
+class ReceivedCall:
+    sync_id: UUID
+    shop: str
+    kind: str
+    received_at: datetime
+    method: str
+    path: str
+    query: str
+    content_type: str | None
+    headers: dict[str, str]
+    remote: str | None
+    body: bytes
+    replay_of: UUID | None = None
+    body_sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body_sha256", hashlib.sha256(self.body).hexdigest())
+
+    def request_write(self):
+        return write_request(RecordedRequest(
+            sync_id=self.sync_id, shop=self.shop, kind=self.kind, received_at=self.received_at,
+            method=self.method, path=self.path, query=self.query, content_type=self.content_type,
+            headers=self.headers, remote=self.remote, body=self.body, body_sha256=self.body_sha256,
+        ))
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    sync_id: UUID
+    outcome: str
+    counts: dict
+    errors: list
+    message: str | None = None
+    position: int | None = None
+
+
+def sync_recorded(call: ReceivedCall, *, outcome: str, counts: dict, errors: list,
+                  message: str | None, parser_version: str | None) -> Sync.Created:
+    return Sync.Created(
+        originator_id=call.sync_id, originator_version=1, timestamp=call.received_at,
+        originator_topic=Sync.TOPIC, shop=call.shop, kind=call.kind, received_at=call.received_at,
+        outcome=outcome, counts=counts, errors=errors, message=message,
+        parser_version=parser_version, request_sha256=call.body_sha256, replay_of=call.replay_of,
+    )
+
+
+def record_rejected_call(app, call: ReceivedCall, message: str, parser_version: str | None) -> SyncResult:
+    event = sync_recorded(call, outcome="rejected", counts={}, errors=[], message=message,
+                          parser_version=parser_version)
+    recordings = app.save(event, state_writes=[call.request_write()])
+    return SyncResult(call.sync_id, "rejected", {}, [], message, recordings[-1].notification.id)

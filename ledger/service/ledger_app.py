@@ -1,0 +1,35 @@
+"""The eventsourcing Application that owns the write side."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 8
+
+
+class LedgerApp(Application):
+    name = "Ledger"
+
+    def fetch(self, sql: str, params=()) -> list[dict]:
+        with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, params)
+            return list(curs.fetchall())
+
+
+def retry_on_conflict(command: Callable[[], T]) -> T:
+    """Run a decide-and-save command again when a concurrent writer got there first.
+
+    The events carry the versions they were decided against, so a stale decision fails on the event
+    table's primary key and the whole save rolls back; deciding again from fresh state is safe.
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return command()
+        except IntegrityError:
+            if attempt == MAX_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,69 @@
+"""The shop's own sale prices (any priority but Kulcs's 10), recorded like every other change."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from uuid import UUID, uuid4
+
+from ledger.domain.product import Product
+from ledger.domain.sale_prices import KULCS_PRIORITY
+from ledger.domain.values import money
+from ledger.service.ledger_app import LedgerApp, retry_on_conflict
+from ledger.service.shops import ShopError
+from ledger.storage.state_writes import ProductStateRow, write_product_state
+
+
+def parse_sale_price(priority: str, body: dict) -> tuple[str, dict]:
+    try:
+        number = int(priority)
+    except ValueError:
+        raise ShopError("priority must be an integer") from None
+    if number == KULCS_PRIORITY:
+        raise ShopError("priority 10 belongs to Kulcs and cannot be set by the shop", status=403)
+    if not 0 <= number <= 1000:
+        raise ShopError("priority must be from 0 to 1000")
+    try:
+        price = Decimal(str(body["price"]))
+        if not price.is_finite() or price < 0:
+            raise InvalidOperation
+    except (KeyError, InvalidOperation, ValueError):
+        raise ShopError("price must be a non-negative decimal string") from None
+    try:
+        valid_from = date.fromisoformat(body["valid_from"]).isoformat() if body.get("valid_from") else None
+        valid_to = date.fromisoformat(body["valid_to"]).isoformat() if body.get("valid_to") else None
+    except (TypeError, ValueError):
+        raise ShopError("valid_from and valid_to must be dates (YYYY-MM-DD)") from None
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ShopError("valid_to is before valid_from")
+    return str(number), {"price": money(price), "valid_from": valid_from, "valid_to": valid_to,
+                         "source": "shop"}
+
+
+def set_shop_sale_price(app: LedgerApp, shop: str, sku: str, priority: str, body: dict) -> UUID | None:
+    key, sale_price = parse_sale_price(priority, body)
+    action_id = uuid4()
+    return retry_on_conflict(lambda: _set_once(app, shop, sku, key, sale_price, action_id))
+
+
+def _set_once(app, shop, sku, key, sale_price, action_id):
+    rows = app.fetch("SELECT product_id, version, fields::text AS f, sale_prices::text AS s"
+                     " FROM product_state WHERE shop = %s AND sku = %s", (shop, sku))
+    if not rows:
+        raise ShopError(f"no product {sku}", status=404)
+    row = rows[0]
+    sale_prices = json.loads(row["s"])
+    old = sale_prices.get(key)
+    if old == sale_price:
+        return None
+    event = Product.Changed(
+        originator_id=row["product_id"], originator_version=row["version"] + 1,
+        timestamp=datetime.now(timezone.utc), changes={},
+        sale_price_changes={key: {"old": old, "new": sale_price}}, sync_id=action_id,
+        source="shop", parser_version=None,
+    )
+    sale_prices[key] = sale_price
+    state = ProductStateRow(shop, sku, row["product_id"], row["version"] + 1, json.loads(row["f"]),
+                            sale_prices)
+    app.save(event, state_writes=[write_product_state([state])])
+    return action_id

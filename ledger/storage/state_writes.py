@@ -1,0 +1,127 @@
+"""SQL that keeps the write-side state tables in step with the events (run inside the recorder)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from psycopg import Cursor
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    sync_id: UUID
+    shop: str
+    kind: str
+    received_at: datetime
+    method: str
+    path: str
+    query: str
+    content_type: str | None
+    headers: dict[str, str]
+    remote: str | None
+    body: bytes
+    body_sha256: str
+
+
+@dataclass(frozen=True)
+class ProductStateRow:
+    shop: str
+    sku: str
+    product_id: UUID
+    version: int
+    fields: dict
+    sale_prices: dict
+
+
+@dataclass(frozen=True)
+class CategoryStateRow:
+    shop: str
+    category_key: str
+    category_id: UUID
+    version: int
+    kulcs_id: str | None
+    name: str
+    parent_key: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    sha256: str
+    media_type: str
+    data: bytes
+    first_sync: UUID
+
+
+def write_request(request: RecordedRequest):
+    def write(curs: Cursor, _ids: Sequence[int]) -> None:
+        curs.execute(
+            "INSERT INTO kulcs_requests (sync_id, shop, kind, received_at, method, path, query,"
+            " content_type, headers, remote, body, body_sha256)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)",
+            (request.sync_id, request.shop, request.kind, request.received_at, request.method,
+             request.path, request.query, request.content_type, json.dumps(request.headers),
+             request.remote, request.body, request.body_sha256),
+        )
+    return write
+
+
+def write_product_state(rows: Sequence[ProductStateRow]):
+    def write(curs: Cursor, _ids: Sequence[int]) -> None:
+        if not rows:
+            return
+        ordered = sorted(rows, key=lambda r: r.sku)
+        curs.execute(
+            "INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices)"
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::jsonb[], %s::jsonb[])"
+            " ON CONFLICT (shop, sku) DO UPDATE SET version = EXCLUDED.version,"
+            " fields = EXCLUDED.fields, sale_prices = EXCLUDED.sale_prices",
+            (
+                [r.shop for r in ordered], [r.sku for r in ordered],
+                [r.product_id for r in ordered], [r.version for r in ordered],
+                [json.dumps(r.fields) for r in ordered], [json.dumps(r.sale_prices) for r in ordered],
+            ),
+        )
+    return write
+
+
+def write_category_state(rows: Sequence[CategoryStateRow]):
+    def write(curs: Cursor, _ids: Sequence[int]) -> None:
+        for r in sorted(rows, key=lambda r: r.category_key):
+            curs.execute(
+                "INSERT INTO category_state (shop, category_key, category_id, version, kulcs_id, name,"
+                " parent_key, active) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (shop, category_key) DO UPDATE SET version = EXCLUDED.version,"
+                " kulcs_id = EXCLUDED.kulcs_id, name = EXCLUDED.name,"
+                " parent_key = EXCLUDED.parent_key, active = EXCLUDED.active",
+                (r.shop, r.category_key, r.category_id, r.version, r.kulcs_id, r.name,
+                 r.parent_key, r.active),
+            )
+    return write
+
+
+def write_images(images: Iterable[StoredImage]):
+    def write(curs: Cursor, _ids: Sequence[int]) -> None:
+        for image in images:
+            curs.execute(
+                "INSERT INTO images (sha256, media_type, data, first_sync) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                (image.sha256, image.media_type, image.data, image.first_sync),
+            )
+    return write
+
+
+def write_shop_row(row: dict):
+    columns = list(row)
+    def write(curs: Cursor, _ids: Sequence[int]) -> None:
+        placeholders = ", ".join(["%s"] * len(columns))
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in ("webshopid", "created_at"))
+        curs.execute(
+            f"INSERT INTO shops ({', '.join(columns)}) VALUES ({placeholders})"
+            f" ON CONFLICT (webshopid) DO UPDATE SET {updates}",
+            [row[c] for c in columns],
+        )
+    return write

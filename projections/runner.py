@@ -1,0 +1,112 @@
+"""The projector: pages of events, each page applied to every view with its tracking row in one
+transaction, so each event changes the views exactly once, whatever crashes in between."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from projections import categories, product_state, shop_settings, sync_log
+from projections.decoding import decode_rows
+
+NAME = "views"
+PROJECTIONS = (product_state, categories, sync_log, shop_settings)
+VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "sync_log",
+               "shop_settings_history")
+BATCH_SIZE = 2000
+
+log = structlog.get_logger("projections")
+
+
+async def project_page(pool, batch_size: int = BATCH_SIZE) -> int:
+    """Applies the next page of events; answers how many were applied."""
+    async with pool.acquire() as conn:
+        position = await tracked_position(conn)
+        rows = await conn.fetch(
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            " FROM ledger_events WHERE notification_id > $1 ORDER BY notification_id LIMIT $2",
+            position, batch_size)
+        if not rows:
+            return 0
+        batch = await asyncio.to_thread(decode_rows, rows)
+        async with conn.transaction():
+            locked = await conn.fetchval(
+                "SELECT position FROM projection_tracking WHERE name = $1 FOR UPDATE", NAME)
+            if locked != position:
+                return 0  # another projector got there first; the next call reads on from its position
+            await conn.execute("SET LOCAL synchronous_commit TO OFF")
+            for projection in PROJECTIONS:
+                await projection.apply_batch(conn, batch)
+            await conn.execute("UPDATE projection_tracking SET position = $2, updated_at = now()"
+                               " WHERE name = $1", NAME, batch[-1].position)
+        return len(batch)
+
+
+async def catch_up(pool, batch_size: int = BATCH_SIZE) -> int:
+    total = 0
+    while applied := await project_page(pool, batch_size):
+        total += applied
+    return total
+
+
+async def tracked_position(conn) -> int:
+    return await conn.fetchval("SELECT position FROM projection_tracking WHERE name = $1", NAME) or 0
+
+
+async def status(conn) -> dict:
+    head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+    position = await tracked_position(conn)
+    return {"name": NAME, "position": position, "head": head, "lag": head - position}
+
+
+async def rebuild(pool) -> int:
+    """Empties every view and projects all events again (callers stop live projection first)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(f"TRUNCATE {', '.join(VIEW_TABLES)}")
+        await conn.execute("UPDATE projection_tracking SET position = 0, updated_at = now()"
+                           " WHERE name = $1", NAME)
+    return await catch_up(pool)
+
+
+class LiveProjector:
+    """Follows the event log inside the server: woken by NOTIFY, and every second regardless."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self._wake = asyncio.Event()
+        self._caught_up = asyncio.Condition()
+
+    def wake(self, *_args) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await catch_up(self.pool)
+                async with self._caught_up:
+                    self._caught_up.notify_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the database may be down: keep trying, never die
+                log.warning("projection_failed", error=str(error), error_type=type(error).__name__)
+                await asyncio.sleep(1)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            self._wake.clear()
+
+    async def wait_for(self, position: int, timeout: float = 10.0) -> bool:
+        async def reached() -> bool:
+            async with self.pool.acquire() as conn:
+                return await tracked_position(conn) >= position
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await reached():
+            self.wake()
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return False
+            async with self._caught_up:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._caught_up.wait(), timeout=min(remaining, 0.5))
+        return True
