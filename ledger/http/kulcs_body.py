@@ -1,6 +1,7 @@
 """Reading a Kulcs request: the body within its size limit, and the XML inside it."""
 from __future__ import annotations
 
+import re
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qsl
@@ -37,7 +38,7 @@ def form_fields_and_xml(content_type: str, raw_content_type: str | None,
         raw = dict(pairs)
         xml = raw.pop("xml", None)
         fields = {k: v.encode("latin-1").decode("utf-8", "replace") for k, v in raw.items()}
-        return fields, None if xml is None else xml.encode("latin-1")
+        return fields, None if xml is None else form_text_as_declared(xml.encode("latin-1"))
     if content_type.startswith("multipart/"):
         return _multipart(raw_content_type or content_type, body)
     return {}, body
@@ -55,6 +56,21 @@ def _multipart(raw_content_type: str, body: bytes) -> tuple[dict[str, str], byte
         elif name:
             fields[name] = payload.decode("utf-8", "replace")
     return fields, xml
+
+
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def form_text_as_declared(xml: bytes) -> bytes:
+    """A form field is text in the form's charset (UTF-8 in practice), whatever the XML declaration
+    says; bytes that are not UTF-8 were sent in the declared encoding already and are kept as they are."""
+    declared = _DECLARED.match(xml)
+    if not declared or declared.group(1).lower() in (b"utf-8", b"utf8") or xml.isascii():
+        return xml
+    try:
+        return xml.decode("utf-8").encode(declared.group(1).decode("ascii"))
+    except (UnicodeError, LookupError):
+        return xml
 
 
 def recorded_query(request: web.Request) -> str:

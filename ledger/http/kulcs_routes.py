@@ -55,7 +55,7 @@ def _status_exception(status: int, body: bytes, headers: dict | None) -> web.HTT
     exception_class = {401: web.HTTPUnauthorized, 413: web.HTTPRequestEntityTooLarge,
                        429: web.HTTPTooManyRequests, 400: web.HTTPBadRequest}[status]
     kwargs = {"max_size": 0, "actual_size": 0} if status == 413 else {}
-    return exception_class(body=body, content_type=XML, headers=headers, **kwargs)
+    return exception_class(text=body.decode("utf-8"), content_type=XML, headers=headers, **kwargs)
 
 
 def received_call(request: web.Request, kind: str, body: bytes, received_at: datetime) -> ReceivedCall:

@@ -1,0 +1,157 @@
+"""U1 over HTTP: encodings, numbers, partial pushes, credentials, bad documents."""
+from __future__ import annotations
+
+import aiohttp
+from lxml import etree
+
+from tests.conftest import ADMIN
+from tests.http.helpers import basic, get_json, make_shop, settled
+from tests.kulcs_docs import product_xml
+
+KULCS = basic("bolt", "kulcs-jelszo")
+
+
+def answer(text: str) -> dict:
+    root = etree.fromstring(text.encode())
+    return {child.tag: child.text for child in root if child.tag != "hibak"} | {
+        "hibak": [(h.get("sor"), h.get("termekkod"), h.text) for h in root.iterfind("hibak/hiba")]}
+
+
+async def upload(client, body: bytes, headers=KULCS, path="/kulcs/bolt/products", **kwargs):
+    return await client.post(path, data=body, headers={"Content-Type": "text/xml", **headers}, **kwargs)
+
+
+async def test_windows_1250_body_keeps_o_and_u_with_double_acute(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "KS-1", "nev": "Kőműves fűrész", "ar": "1000"}], "windows-1250")
+    assert "ő".encode("cp1250") in body
+    response = await upload(client, body)
+    assert response.status == 200
+    assert answer(await response.text())["eredmeny"] == "OK"
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/KS-1"))["name"] == "Kőműves fűrész"
+
+
+async def test_iso_8859_2_body_is_read_in_its_declared_encoding(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "KS-2", "nev": "Tűzőgép", "ar": "5"}], "iso-8859-2")
+    assert (await upload(client, body)).status == 200
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/KS-2"))["name"] == "Tűzőgép"
+
+
+async def test_decimal_commas_and_thousands_separators_are_exact(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "KS-1", "ar": "10 000,50", "arakcios": "8\u00a0990,90",
+                         "szabadraktar": "2,5"}])
+    assert (await upload(client, body)).status == 200
+    await settled(client)
+    product = await get_json(client, "/api/shops/bolt/products/KS-1")
+    assert (product["base_price"], product["effective_sale_price"], product["stock1"]) == (
+        "10000.50", "8990.90", "2.5")
+
+
+async def test_partial_push_answers_reszleges_with_the_rejected_rows(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "OK-1", "ar": "100"}, {"termekkod": "BAD-1", "ar": "-1"},
+                        {"termekkod": "BAD-2", "ar": "abc"}, {"termekkod": "OK-2", "ar": "200"}])
+    response = await upload(client, body)
+    result = answer(await response.text())
+    assert response.status == 200 and result["eredmeny"] == "RESZLEGES"
+    assert (result["fogadott"], result["letrehozott"], result["kihagyott"]) == ("4", "2", "2")
+    assert [(sor, sku) for sor, sku, _ in result["hibak"]] == [("2", "BAD-1"), ("3", "BAD-2")]
+    await settled(client)
+    sync = await get_json(client, f"/api/shops/bolt/syncs/{result['szinkron']}")
+    assert sync["outcome"] == "partial" and len(sync["errors"]) == 2
+    assert {c["sku"] for c in sync["changes"]} == {"OK-1", "OK-2"}
+
+
+async def test_wrong_password_answers_401_and_records_nothing(client):
+    await make_shop(client)
+    response = await upload(client, product_xml([{"termekkod": "A", "ar": "1"}]),
+                            headers=basic("bolt", "wrong"))
+    assert response.status == 401
+    assert answer(await response.text())["eredmeny"] == "HIBA"
+    await settled(client)
+    assert await get_json(client, "/api/shops/bolt/syncs") == []
+
+
+async def test_webshopid_must_match_the_url(client):
+    await make_shop(client)
+    await make_shop(client, webshopid="other", password="kulcs-jelszo")
+    response = await upload(client, product_xml([]), headers=basic("other", "kulcs-jelszo"))
+    assert response.status == 401
+
+
+async def test_import_password_is_required_when_set(client):
+    created = await make_shop(client, import_password="import-titok")
+    assert "key=import-titok" in created["integration_urls"]["products_upload"]
+    body = product_xml([])
+    assert (await upload(client, body)).status == 401
+    assert (await upload(client, body, path="/kulcs/bolt/products?key=nope")).status == 401
+    assert (await upload(client, body, path="/kulcs/bolt/products?key=import-titok")).status == 200
+
+
+async def test_credentials_as_query_fields(client):
+    await make_shop(client, sync_type="full")
+    response = await upload(client, product_xml([{"termekkod": "Q", "ar": "1"}]), headers={},
+                            path="/kulcs/bolt/products?webshopid=bolt&jelszo=kulcs-jelszo")
+    assert response.status == 200
+    await settled(client)
+    (sync,) = await get_json(client, "/api/shops/bolt/syncs")
+    request = await client.get(f"/api/shops/bolt/syncs/{sync['sync_id']}/request", headers=ADMIN)
+    assert "kulcs-jelszo" not in request.headers["X-Kulcs-Query"]
+
+
+async def test_xml_in_a_form_field_with_credentials_in_the_form(client):
+    await make_shop(client, sync_type="full")
+    xml = product_xml([{"termekkod": "F-1", "nev": "Fűrész"}], "windows-1250")
+    form = aiohttp.FormData({"webshopid": "bolt", "jelszo": "kulcs-jelszo"})
+    form.add_field("xml", xml.decode("cp1250"))
+    response = await client.post("/kulcs/bolt/products", data=form)
+    assert response.status == 200, await response.text()
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/F-1"))["name"] == "Fűrész"
+
+
+async def test_xml_as_the_single_file_of_a_multipart_upload(client):
+    await make_shop(client, sync_type="full")
+    form = aiohttp.FormData()
+    form.add_field("file", product_xml([{"termekkod": "M-1", "nev": "Ékszer"}], "windows-1250"),
+                   filename="termekek.xml", content_type="text/xml")
+    response = await client.post("/kulcs/bolt/products", data=form, headers=KULCS)
+    assert response.status == 200, await response.text()
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/M-1"))["name"] == "Ékszer"
+
+
+async def test_not_a_product_upload_answers_400_and_is_recorded_exactly(client):
+    await make_shop(client)
+    body = b"<?xml version='1.0'?><rendelesek><x/></rendelesek>"
+    response = await upload(client, body)
+    assert response.status == 400
+    result = answer(await response.text())
+    assert result["eredmeny"] == "HIBA" and result["uzenet"]
+    await settled(client)
+    (sync,) = await get_json(client, "/api/shops/bolt/syncs")
+    assert sync["outcome"] == "rejected" and sync["sync_id"] == result["szinkron"]
+    raw = await client.get(f"/api/shops/bolt/syncs/{sync['sync_id']}/request", headers=ADMIN)
+    assert await raw.read() == body and raw.headers["X-Kulcs-Method"] == "POST"
+
+
+async def test_body_over_the_size_limit_is_refused_with_413(client, settings):
+    await make_shop(client)
+    limit = settings.max_body_bytes
+    response = await upload(client, b"<termekek>" + b" " * limit + b"</termekek>")
+    assert response.status == 413
+
+
+async def test_stored_request_is_byte_for_byte_what_was_sent(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "B", "nev": "Bőr öv", "ismeretlen": "kept"}], "windows-1250")
+    response = await upload(client, body)
+    sync_id = answer(await response.text())["szinkron"]
+    await settled(client)
+    raw = await client.get(f"/api/shops/bolt/syncs/{sync_id}/request", headers=ADMIN)
+    assert await raw.read() == body
+    assert raw.headers["Content-Type"].startswith("text/xml")
