@@ -10,14 +10,28 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 
 StateWrite = Callable[[Cursor, Sequence[int]], None]
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # The library sends the insert in pipeline mode; with a large sync (megabytes of events) over
+        # a Unix socket, as to the embedded server, psycopg 3.3 then waits for results the server can
+        # never send, because it is still waiting for the rest of the statement. Plain mode costs one
+        # round trip more per sync and cannot deadlock.
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     def _fetch_ids_after_insert_events(
         self,
         curs: Cursor,
