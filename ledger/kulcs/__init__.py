@@ -1,0 +1,1 @@
+"""Kulcs-Soft webshop integration: parsers for the documents Kulcs sends."""

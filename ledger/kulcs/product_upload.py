@@ -1,0 +1,152 @@
+"""U1 product upload: a <termekek> document read into typed rows (no database, no side effects)."""
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .numbers import NumberError, parse_decimal, parse_vat
+from .xml_safety import DocumentError, local_name, parse_xml_safely
+
+PARSER_VERSION = "kulcs-u1/1"
+PROCESSED_FIELDS = ("ar", "arakcios", "szabadraktar", "nev", "mee", "afakulcs", "kep", "kat", "tmegjegyzes")
+
+_IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=\t\r\n ]{16,}")
+_BASE64_WHITESPACE = re.compile(r"[\t\r\n ]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    kind: str  # "url" | "data" | "name"
+    value: str  # the URL, the file name, or the SHA-256 hex of the decoded data
+    media_type: str | None = None
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRow:
+    index: int
+    sku: str | None
+    values: dict[str, object]
+    errors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductUpload:
+    rows: list[ProductRow]
+    encoding: str
+
+
+class _FieldError(ValueError):
+    pass
+
+
+def parse_product_upload(
+    body: bytes, *, max_rows: int = 200_000, max_field_chars: int = 100_000
+) -> ProductUpload:
+    root = parse_xml_safely(body, expected_roots=("termekek",))
+    encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
+    products = [element for element in root if local_name(element) == "termek"]
+    if len(products) > max_rows:
+        raise DocumentError(f"túl sok sor: {len(products)} (legfeljebb {max_rows})")
+    rows = [_parse_row(index, element, max_field_chars) for index, element in enumerate(products, 1)]
+    return ProductUpload(rows=rows, encoding=encoding)
+
+
+def _parse_row(index: int, product, max_field_chars: int) -> ProductRow:
+    sku, values, errors, seen = None, {}, [], set()
+    for element in product:
+        name = local_name(element)
+        parse = _FIELD_PARSERS.get(name)
+        if parse is None:
+            continue
+        if name in seen:
+            errors.append(f"{name}: többször szerepel")
+            continue
+        seen.add(name)
+        text = "".join(element.itertext()) if len(element) else (element.text or "")
+        try:
+            value = parse(text.strip())
+            if len(text) > max_field_chars and not _is_image_data(value):
+                raise _FieldError("túl hosszú")
+        except (_FieldError, NumberError) as exc:
+            errors.append(f"{name}: {exc}")
+            continue
+        if name == "termekkod":
+            sku = value or None
+        elif value is not None:
+            values[name] = value
+    if sku is None and not any(error.startswith("termekkod:") for error in errors):
+        errors.insert(0, "termekkod: hiányzik")
+    return ProductRow(index=index, sku=sku, values=values, errors=tuple(errors))
+
+
+def _is_image_data(value: object) -> bool:
+    # Base64 images are legitimately larger than any text; the body size limit bounds them.
+    return isinstance(value, ImageRef) and value.kind == "data"
+
+
+# Each parser takes the stripped text and returns the value, or None when an empty element
+# counts as absent (numbers, VAT rate, image).
+def _text(text: str) -> str:
+    return text
+
+
+def _quantity(text: str) -> Decimal | None:
+    return parse_decimal(text) if text else None
+
+
+def _price(text: str) -> Decimal | None:
+    price = _quantity(text)
+    if price is not None and price < 0:
+        raise _FieldError("negatív ár")
+    return price
+
+
+def _vat(text: str) -> str | None:
+    return parse_vat(text) if text else None
+
+
+def _image(text: str) -> ImageRef | None:
+    return _parse_image(text) if text else None
+
+
+_FIELD_PARSERS = {
+    "termekkod": _text,
+    "ar": _price,
+    "arakcios": _price,
+    "szabadraktar": _quantity,
+    "nev": _text,
+    "mee": _text,
+    "afakulcs": _vat,
+    "kep": _image,
+    "kat": _text,
+    "tmegjegyzes": _text,
+}
+
+
+def _parse_image(text: str) -> ImageRef:
+    if text[:8].lower().startswith(("http://", "https://")):
+        return ImageRef(kind="url", value=text)
+    payload = _base64_payload(text)
+    if payload is None:
+        return ImageRef(kind="name", value=text)
+    try:
+        data = base64.b64decode(_BASE64_WHITESPACE.sub("", payload), validate=True)
+    except ValueError:  # binascii.Error, or text that is not ASCII
+        raise _FieldError("érvénytelen base64") from None
+    media_type = next((media for magic, media in _IMAGE_MAGIC if data.startswith(magic)), None)
+    if media_type is None:
+        raise _FieldError("nem JPEG vagy PNG")
+    return ImageRef(kind="data", value=hashlib.sha256(data).hexdigest(), media_type=media_type, data=data)
+
+
+def _base64_payload(text: str) -> str | None:
+    if text[:5].lower() == "data:":
+        header, _, payload = text.partition(",")
+        if not header.lower().endswith(";base64"):
+            raise _FieldError("érvénytelen base64")
+        return payload
+    return text if _BASE64_TEXT.fullmatch(text) else None
