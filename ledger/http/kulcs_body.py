@@ -32,7 +32,7 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 def form_fields_and_xml(content_type: str, raw_content_type: str | None,
                         body: bytes) -> tuple[dict[str, str], bytes | None]:
     """Form fields (for credentials) and the XML document, from any of the three ways it can come."""
-    if content_type == "application/x-www-form-urlencoded":
+    if content_type == "application/x-www-form-urlencoded" and not _looks_like_xml(body):
         # latin-1 maps every percent-decoded byte to one character, so the XML's bytes survive exactly
         pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
         raw = dict(pairs)
@@ -42,6 +42,11 @@ def form_fields_and_xml(content_type: str, raw_content_type: str | None,
     if content_type.startswith("multipart/"):
         return _multipart(raw_content_type or content_type, body)
     return {}, body
+
+
+def _looks_like_xml(body: bytes) -> bool:
+    # Clients (curl -d, urllib) label a raw body as a form by default; a form never starts with "<".
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _multipart(raw_content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None]:

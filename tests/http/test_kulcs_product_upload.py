@@ -155,3 +155,10 @@ async def test_stored_request_is_byte_for_byte_what_was_sent(client):
     raw = await client.get(f"/api/shops/bolt/syncs/{sync_id}/request", headers=ADMIN)
     assert await raw.read() == body
     assert raw.headers["Content-Type"].startswith("text/xml")
+
+
+async def test_raw_xml_labelled_as_a_form_is_still_read_as_xml(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "R-1", "ar": "3"}])
+    response = await upload(client, body, headers={**KULCS, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status == 200 and answer(await response.text())["letrehozott"] == "1"

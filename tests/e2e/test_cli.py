@@ -1,0 +1,81 @@
+"""The command line as an operator uses it: migrate, shop create, token create, rebuild, history."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from tests.e2e.server import ServerProcess
+
+
+def cli(db_url, *args, env_extra=None, check=True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": db_url, **(env_extra or {})}
+    result = subprocess.run([sys.executable, "-m", "ledger.cli", *args], env=env, capture_output=True,
+                            text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_migrate_is_idempotent(pg_server):
+    url = pg_server.new_database(migrated=False)
+    assert "0001_event_store.sql" in cli(url, "migrate").stdout
+    assert "up to date" in cli(url, "migrate").stdout
+
+
+def test_shop_and_token_creation_then_history_and_rebuild(db_url, tmp_path):
+    cli(db_url, "shop", "create", "bolt", "--password", "kulcs-jelszo", "--sync-type", "full")
+    duplicate = cli(db_url, "shop", "create", "bolt", "--password", "kulcs-jelszo", check=False)
+    assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
+    token = cli(db_url, "token", "create", "--role", "auditor").stdout.strip().splitlines()[-1]
+    assert token.startswith("kl_")
+
+    server = ServerProcess(db_url, tmp_path / "server.log")
+    server.start()
+    try:
+        body = b"<termekek><termek><termekkod>A</termekkod><ar>5</ar></termek></termekek>"
+        import base64
+        auth = {"Authorization": "Basic " + base64.b64encode(b"bolt:kulcs-jelszo").decode()}
+        assert server.request("POST", "/kulcs/bolt/products", body, auth)[0] == 200
+        for _ in range(100):
+            status, product = server.get("/api/shops/bolt/products/A",
+                                         headers={"Authorization": f"Bearer {token}"})
+            if status == 200:
+                break
+            time.sleep(0.1)
+        assert json.loads(product)["base_price"] == "5.00"
+    finally:
+        server.stop()
+
+    history = json.loads(cli(db_url, "history", "bolt", "A").stdout)
+    assert [h["field"] for h in history] == ["base_price"]
+    rebuilt = json.loads(cli(db_url, "projections", "rebuild").stdout)
+    assert rebuilt["lag"] == 0 and rebuilt["rebuilt_events"] == rebuilt["head"]
+    status = json.loads(cli(db_url, "projections", "status").stdout)
+    assert status[0]["position"] == rebuilt["head"]
+
+
+def test_serve_on_the_embedded_database_is_ready_within_30_seconds(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    port = ServerProcess("", tmp_path / "unused.log").port
+    started = time.monotonic()
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ledger.cli", "serve", "--port", str(port),
+             "--data-dir", str(tmp_path / "data")], env=env, stdout=log, stderr=log)
+    try:
+        import urllib.request
+        ready = False
+        while time.monotonic() - started < 30 and not ready:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    ready = r.status == 200
+            except OSError:
+                time.sleep(0.2)
+        assert ready, (tmp_path / "serve.log").read_text()
+        assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
+    finally:
+        process.terminate()
+        process.wait(20)

@@ -1,0 +1,41 @@
+"""One JSON log line per request, with shop, sync id, counts and duration, and never a secret."""
+from __future__ import annotations
+
+import io
+import json
+
+import aiohttp
+
+from ledger.logs import configure_logging
+from tests.conftest import ADMIN, ADMIN_TOKEN
+from tests.http.helpers import basic, make_shop, settled
+from tests.kulcs_docs import product_xml
+
+SECRETS = ("kulcs-jelszo-123", "import-titok-456", ADMIN_TOKEN)
+
+
+async def test_a_session_using_every_secret_logs_none_of_them(client):
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    await make_shop(client, password=SECRETS[0], import_password=SECRETS[1], sync_type="full")
+    body = product_xml([{"termekkod": "A", "ar": "1"}])
+    ok = {**basic("bolt", SECRETS[0]), "Content-Type": "text/xml"}
+    await client.post(f"/kulcs/bolt/products?key={SECRETS[1]}", data=body, headers=ok)
+    await client.post(f"/kulcs/bolt/products?webshopid=bolt&jelszo={SECRETS[0]}&key={SECRETS[1]}",
+                      data=body, headers={"Content-Type": "text/xml"})
+    form = aiohttp.FormData({"webshopid": "bolt", "jelszo": SECRETS[0], "key": SECRETS[1],
+                             "xml": body.decode()})
+    await client.post("/kulcs/bolt/products", data=form)
+    await client.post("/kulcs/bolt/products?key=wrong", data=body, headers=ok)
+    await client.patch("/api/shops/bolt", json={"password": SECRETS[0] + "x"}, headers=ADMIN)
+    await settled(client)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) >= 6
+    text = stream.getvalue()
+    for secret in SECRETS:
+        assert secret not in text
+    pushes = [line for line in lines if line["event"] == "kulcs_products_upload"]
+    assert len(pushes) == 3
+    assert all({"shop", "sync_id", "counts", "duration_ms", "request_id"} <= set(p) for p in pushes)
+    requests = [line for line in lines if line["event"] == "request"]
+    assert all({"method", "path", "status", "duration_ms"} <= set(r) for r in requests)
