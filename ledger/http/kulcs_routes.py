@@ -15,7 +15,7 @@ from ledger.http.kulcs_auth import credentials_from
 from ledger.http.kulcs_body import (
     BodyTooLarge, form_fields_and_xml, read_body, recorded_headers, recorded_query,
 )
-from ledger.kulcs.answers import error_answer, upload_answer
+from ledger.kulcs.answers import error_answer
 from ledger.service.calls import ReceivedCall
 from ledger.service.product_upload import handle_product_upload
 
@@ -80,15 +80,19 @@ async def products_upload(request: web.Request) -> web.Response:
     shop = await authenticated_shop(request, fields)
     call = received_call(request, "products", body, received_at)
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
-    result = await run_command(request, handle_product_upload, request.app[LEDGER], call,
+    answer = await run_command(request, handle_product_upload, request.app[LEDGER], call,
                                shop["sync_type"], max_rows=settings.max_rows,
-                               xml=xml if xml is not None else b"")
+                               xml=xml if xml is not None else b"",
+                               idempotency_key=idempotency_key(request))
     request.app[PROJECTOR].wake()
-    log.info("kulcs_products_upload", outcome=result.outcome, counts=result.counts,
+    log.info("kulcs_products_upload", outcome=answer.result.outcome, counts=answer.result.counts,
              duration_ms=round((time.perf_counter() - started) * 1000, 1), bytes=len(body))
-    if result.outcome == "rejected":
-        return xml_response(error_answer(result.message or "hibás dokumentum", result.sync_id), 400)
-    return xml_response(upload_answer(result.sync_id, result.outcome, result.counts, result.errors))
+    return xml_response(answer.body, answer.status)
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key") or request.headers.get("X-Request-Id")
+    return key.strip()[:200] or None if key else None
 
 
 def add_routes(app: web.Application) -> None:

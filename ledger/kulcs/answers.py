@@ -46,3 +46,10 @@ def error_answer(message: str, sync_id=None) -> bytes:
         _child(root, "szinkron", sync_id)
     _child(root, "uzenet", message)
     return _document(root)
+
+
+def render_upload_answer(result) -> tuple[int, bytes]:
+    """U1 and U5: 200 with the counts when the document was understood, 400 when it was not."""
+    if result.outcome == "rejected":
+        return 400, error_answer(result.message or "hibás dokumentum", result.sync_id)
+    return 200, upload_answer(result.sync_id, result.outcome, result.counts, result.errors)

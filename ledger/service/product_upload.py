@@ -5,8 +5,10 @@ import json
 
 from ledger.domain.categories import CategoryBook
 from ledger.domain.product_push import ProductState, SyncContext, decide_push
+from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.product_upload import PARSER_VERSION, parse_product_upload
 from ledger.kulcs.xml_safety import DocumentError
+from ledger.service.answers import Answer, Render, answer_duplicate, previous_answer, remember_answer
 from ledger.service.calls import ReceivedCall, SyncResult, record_rejected_call, sync_recorded
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.storage.state_writes import (
@@ -15,23 +17,41 @@ from ledger.storage.state_writes import (
 )
 
 
-def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *,
-                          max_rows: int, xml: bytes | None = None) -> SyncResult:
+def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *, max_rows: int,
+                          render: Render = render_upload_answer, xml: bytes | None = None,
+                          idempotency_key: str | None = None) -> Answer:
     """`xml` is the document when it came inside a form; the call's body is what is recorded."""
+    if previous := previous_answer(app, call.shop, idempotency_key):
+        return answer_duplicate(app, call, previous)
     try:
         upload = parse_product_upload(call.body if xml is None else xml, max_rows=max_rows)
     except DocumentError as error:
-        return record_rejected_call(app, call, str(error), PARSER_VERSION)
-    return retry_on_conflict(lambda: _apply_once(app, call, sync_type, upload.rows))
+        return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
+    return retry_on_conflict(
+        lambda: _apply_once(app, call, sync_type, upload.rows, render, idempotency_key))
 
 
-def _apply_once(app: LedgerApp, call: ReceivedCall, sync_type: str, rows) -> SyncResult:
+def _reject_once(app, call, message, render, idempotency_key) -> Answer:
+    if previous := previous_answer(app, call.shop, idempotency_key):
+        return answer_duplicate(app, call, previous)
+    pending = SyncResult(call.sync_id, "rejected", {}, [], message)
+    status, body = render(pending)
+    result = record_rejected_call(app, call, message, PARSER_VERSION,
+                                  [remember_answer(call, idempotency_key, status, body)])
+    return Answer(result, status, body)
+
+
+def _apply_once(app, call, sync_type, rows, render, idempotency_key) -> Answer:
+    if previous := previous_answer(app, call.shop, idempotency_key):
+        return answer_duplicate(app, call, previous)
     skus = sorted({row.sku for row in rows if row.sku and not row.errors})
     states = load_product_states(app, call.shop, skus)
     book = load_category_book(app, call.shop) if sync_type == "full" else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
     decision = decide_push(ctx, sync_type, rows, states, book)
+    pending = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors)
+    status, body = render(pending)
     sync_event = sync_recorded(call, outcome=decision.outcome, counts=decision.counts,
                                errors=decision.errors, message=None, parser_version=PARSER_VERSION)
     recordings = app.save(*decision.events, sync_event, state_writes=[
@@ -47,9 +67,11 @@ def _apply_once(app: LedgerApp, call: ReceivedCall, sync_type: str, rows) -> Syn
         ]),
         write_images([StoredImage(i.value, i.media_type, i.data, call.sync_id)
                       for i in decision.images]),
+        remember_answer(call, idempotency_key, status, body),
     ])
-    return SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors,
-                      position=recordings[-1].notification.id)
+    result = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors,
+                        position=recordings[-1].notification.id)
+    return Answer(result, status, body)
 
 
 def load_product_states(app: LedgerApp, shop: str, skus: list[str]) -> dict[str, ProductState]:

@@ -162,3 +162,27 @@ async def test_raw_xml_labelled_as_a_form_is_still_read_as_xml(client):
     body = product_xml([{"termekkod": "R-1", "ar": "3"}])
     response = await upload(client, body, headers={**KULCS, "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status == 200 and answer(await response.text())["letrehozott"] == "1"
+
+
+async def test_idempotency_key_gets_the_first_answer_again_and_changes_nothing(client):
+    await make_shop(client, sync_type="full")
+    first_body = product_xml([{"termekkod": "I-1", "ar": "10"}])
+    keyed = {**KULCS, "Idempotency-Key": "kulcs-42"}
+    first = await upload(client, first_body, headers=keyed)
+    first_text = await first.text()
+    second = await upload(client, product_xml([{"termekkod": "I-1", "ar": "99"}]), headers=keyed)
+    assert second.status == 200 and await second.text() == first_text
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/I-1"))["base_price"] == "10.00"
+    syncs = await get_json(client, "/api/shops/bolt/syncs")
+    assert [s["outcome"] for s in syncs] == ["duplicate", "applied"]
+    assert syncs[0]["counts"] == {} and answer(first_text)["szinkron"] in syncs[0]["message"]
+
+
+async def test_idempotency_key_also_repeats_a_400(client):
+    await make_shop(client)
+    keyed = {**KULCS, "X-Request-Id": "req-7"}
+    first = await upload(client, b"not xml", headers=keyed)
+    again = await upload(client, b"not xml", headers=keyed)
+    assert (first.status, again.status) == (400, 400)
+    assert await first.text() == await again.text()

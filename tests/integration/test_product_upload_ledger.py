@@ -25,7 +25,7 @@ def shop(ledger_app):
 
 
 def push(app, shop, rows, mode="full"):
-    return handle_product_upload(app, call(shop, product_xml(rows)), mode, max_rows=1000)
+    return handle_product_upload(app, call(shop, product_xml(rows)), mode, max_rows=1000).result
 
 
 def test_push_records_request_events_and_state_together(ledger_app, shop, db_url):

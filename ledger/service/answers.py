@@ -1,0 +1,47 @@
+"""Answering a Kulcs call once: the answer is rendered inside the command, so a call that carries an
+Idempotency-Key can have its first answer stored in the same transaction and given again later."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from ledger.service.calls import ReceivedCall, SyncResult, sync_recorded
+from ledger.service.ledger_app import LedgerApp
+
+
+@dataclass(frozen=True)
+class Answer:
+    result: SyncResult
+    status: int
+    body: bytes
+
+
+Render = Callable[[SyncResult], tuple[int, bytes]]
+
+
+def previous_answer(app: LedgerApp, shop: str, key: str | None) -> tuple[UUID, int, bytes] | None:
+    if not key:
+        return None
+    rows = app.fetch("SELECT sync_id, status, body FROM idempotent_answers"
+                     " WHERE shop = %s AND idempotency_key = %s", (shop, key))
+    return (rows[0]["sync_id"], rows[0]["status"], bytes(rows[0]["body"])) if rows else None
+
+
+def remember_answer(call: ReceivedCall, key: str | None, status: int, body: bytes):
+    def write(curs, _ids) -> None:
+        if key:
+            curs.execute("INSERT INTO idempotent_answers (shop, idempotency_key, sync_id, status, body)"
+                         " VALUES (%s, %s, %s, %s, %s)", (call.shop, key, call.sync_id, status, body))
+    return write
+
+
+def answer_duplicate(app: LedgerApp, call: ReceivedCall, previous: tuple[UUID, int, bytes]) -> Answer:
+    """Records that the call came again (no change, its bytes kept) and gives the first answer."""
+    first_sync, status, body = previous
+    message = f"ismételt kérés, az első válasz: {first_sync}"
+    event = sync_recorded(call, outcome="duplicate", counts={}, errors=[], message=message,
+                          parser_version=None)
+    recordings = app.save(event, state_writes=[call.request_write()])
+    result = SyncResult(call.sync_id, "duplicate", {}, [], message, recordings[-1].notification.id)
+    return Answer(result, status, body)
