@@ -16,7 +16,9 @@ from ledger.http.kulcs_body import (
     BodyTooLarge, form_fields_and_xml, read_body, recorded_headers, recorded_query,
 )
 from ledger.kulcs.answers import error_answer
-from ledger.service.calls import ReceivedCall
+from ledger.domain.values import BUDAPEST, budapest_day
+from ledger.kulcs.products_xml import FOOTER, HEADER, render_products
+from ledger.service.calls import ReceivedCall, record_plain_call
 from ledger.service.product_upload import handle_product_upload
 
 XML = "text/xml"
@@ -95,5 +97,56 @@ def idempotency_key(request: web.Request) -> str | None:
     return key.strip()[:200] or None if key else None
 
 
+
+
+PRODUCTS_QUERY = (
+    "SELECT p.sku, p.base_price, p.sale_prices, p.stock1, p.name, p.unit, p.vat, p.image,"
+    " p.description, coalesce(c.kulcs_id, c.name) AS category_label"
+    " FROM product_view p LEFT JOIN category_view c"
+    " ON c.shop = p.shop AND c.category_key = p.category"
+    " WHERE p.shop = $1 AND ($2::timestamptz IS NULL OR p.updated_at >= $2) ORDER BY p.sku"
+)
+DOWNLOAD_PAGE = 1000
+
+
+async def products_download(request: web.Request) -> web.StreamResponse:
+    started = time.perf_counter()
+    received_at = datetime.now(timezone.utc)
+    await authenticated_shop(request, {})
+    since = None
+    if raw_since := request.query.get("modositva_ota"):
+        try:
+            since = datetime.fromisoformat(raw_since.replace(" ", "+").replace("Z", "+00:00"))
+        except ValueError:
+            raise xml_error(400, f"érvénytelen modositva_ota: {raw_since[:40]}") from None
+        since = since if since.tzinfo else since.replace(tzinfo=BUDAPEST)
+    call = received_call(request, "products_download", b"", received_at)
+    structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
+    response = web.StreamResponse(headers={"X-Kulcs-Sync": str(call.sync_id)})
+    response.content_type, response.charset = XML, "utf-8"
+    await response.prepare(request)
+    await response.write(HEADER)
+    sent = 0
+    today = budapest_day(received_at)
+    async with request.app[POOL].acquire() as conn, conn.transaction(readonly=True):
+        page = []
+        async for row in conn.cursor(PRODUCTS_QUERY, call.shop, since, prefetch=DOWNLOAD_PAGE):
+            page.append(row)
+            if len(page) == DOWNLOAD_PAGE:
+                await response.write(render_products(page, today))
+                sent, page = sent + len(page), []
+        await response.write(render_products(page, today))
+        sent += len(page)
+    await response.write(FOOTER)
+    await run_command(request, record_plain_call, request.app[LEDGER], call, outcome="applied",
+                      counts={"sent": sent})
+    request.app[PROJECTOR].wake()
+    log.info("kulcs_products_download", counts={"sent": sent},
+             duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    await response.write_eof()
+    return response
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/kulcs/{shop}/products", products_upload)
+    app.router.add_get("/kulcs/{shop}/products", products_download)

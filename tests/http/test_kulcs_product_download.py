@@ -1,0 +1,55 @@
+"""U4: the shop's products in U1's element names, filtered by modositva_ota, every call recorded."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from ledger.kulcs.product_upload import parse_product_upload
+from tests.http.helpers import basic, get_json, make_shop, settled
+from tests.kulcs_docs import product_xml
+
+KULCS = basic("bolt", "kulcs-jelszo")
+
+
+async def test_download_answers_what_an_upload_would_send(client):
+    await make_shop(client, sync_type="full")
+    rows = [{"termekkod": f"D-{n}", "ar": "1 234,50", "arakcios": "999", "szabadraktar": "3",
+             "nev": "Fűrész", "mee": "db", "afakulcs": "27", "kat": "Szerszám",
+             "kep": "https://kep.example.hu/1.jpg", "tmegjegyzes": "Leírás"} for n in range(2500)]
+    await client.post("/kulcs/bolt/products", data=product_xml(rows, "windows-1250"),
+                      headers={**KULCS, "Content-Type": "text/xml"})
+    await settled(client)
+    response = await client.get("/kulcs/bolt/products", headers=KULCS)
+    assert response.status == 200 and response.content_type == "text/xml"
+    downloaded = parse_product_upload(await response.read())
+    assert len(downloaded.rows) == 2500
+    first = downloaded.rows[0]
+    assert first.sku == "D-0" and str(first.values["ar"]) == "1234.50"
+    assert str(first.values["arakcios"]) == "999.00" and first.values["nev"] == "Fűrész"
+    assert first.values["kat"] == "Szerszám" and first.values["kep"].value == "https://kep.example.hu/1.jpg"
+    await settled(client)
+    kinds = [(s["kind"], s["counts"]) for s in await get_json(client, "/api/shops/bolt/syncs")]
+    assert kinds[0] == ("products_download", {"sent": 2500})
+
+
+async def test_modositva_ota_answers_only_products_changed_since(client):
+    await make_shop(client, sync_type="full")
+    headers = {**KULCS, "Content-Type": "text/xml"}
+    await client.post("/kulcs/bolt/products", data=product_xml([{"termekkod": "OLD", "ar": "1"}]), headers=headers)
+    await settled(client)
+    await asyncio.sleep(0.05)
+    since = datetime.now(timezone.utc).isoformat()
+    await client.post("/kulcs/bolt/products", data=product_xml([{"termekkod": "NEW", "ar": "1"}]), headers=headers)
+    await settled(client)
+    response = await client.get("/kulcs/bolt/products", params={"modositva_ota": since}, headers=KULCS)
+    skus = [e.text for e in etree.fromstring(await response.read()).iter("termekkod")]
+    assert skus == ["NEW"]
+    bad = await client.get("/kulcs/bolt/products", params={"modositva_ota": "tegnap"}, headers=KULCS)
+    assert bad.status == 400
+
+
+async def test_download_needs_kulcs_credentials(client):
+    await make_shop(client)
+    assert (await client.get("/kulcs/bolt/products", headers=basic("bolt", "x"))).status == 401
