@@ -12,7 +12,7 @@ from projections.decoding import decode_rows
 
 NAME = "views"
 PROJECTIONS = (product_state, categories, sync_log, shop_settings)
-VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "sync_log",
+VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "sync_log",
                "shop_settings_history")
 BATCH_SIZE = 2000
 

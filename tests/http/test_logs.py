@@ -34,7 +34,7 @@ async def test_a_session_using_every_secret_logs_none_of_them(client):
     text = stream.getvalue()
     for secret in SECRETS:
         assert secret not in text
-    pushes = [line for line in lines if line["event"] == "kulcs_products_upload"]
+    pushes = [line for line in lines if line["event"] == "kulcs_products"]
     assert len(pushes) == 3
     assert all({"shop", "sync_id", "counts", "duration_ms", "request_id"} <= set(p) for p in pushes)
     requests = [line for line in lines if line["event"] == "request"]

@@ -1,0 +1,89 @@
+"""What every Kulcs URL does alike: credentials, the body within its limit, recording, XML answers."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from uuid import uuid4
+
+import structlog
+from aiohttp import web
+
+from ledger.http.commands import run_command
+from ledger.http.keys import KULCS_GATE, POOL, PROJECTOR, SETTINGS
+from ledger.http.kulcs_auth import credentials_from
+from ledger.http.kulcs_body import (
+    BodyTooLarge, form_fields_and_xml, read_body, recorded_headers, recorded_query,
+)
+from ledger.kulcs.answers import error_answer
+from ledger.service.calls import ReceivedCall
+
+XML = "text/xml"
+log = structlog.get_logger("kulcs")
+
+
+def xml_response(body: bytes, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(body=body, status=status, content_type=XML, charset="utf-8", headers=headers)
+
+
+def xml_error(status: int, message: str, headers: dict | None = None) -> web.HTTPException:
+    exception_class = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized,
+                       413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests}[status]
+    kwargs = {"max_size": 0, "actual_size": 0} if status == 413 else {}
+    return exception_class(text=error_answer(message).decode("utf-8"), content_type=XML,
+                           headers=headers, **kwargs)
+
+
+async def authenticated_shop(request: web.Request, fields: dict[str, str]):
+    """The shop's row if the call carries its credentials; raises an XML 401/429 otherwise."""
+    gate = request.app[KULCS_GATE]
+    address = request.remote or "?"
+    if retry_after := gate.retry_after(address):
+        raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
+    shop = request.match_info["shop"]
+    credentials = credentials_from(request.headers.get("Authorization"), {**request.query, **fields})
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
+    if not gate.check(row, shop, credentials):
+        gate.record_failure(address)
+        log.warning("kulcs_auth_failed", shop=shop, remote=address)
+        await asyncio.sleep(gate.failure_delay(address))
+        raise xml_error(401, "hibás azonosító, jelszó vagy import jelszó",
+                        {"WWW-Authenticate": 'Basic realm="kulcs-ledger"'})
+    return row
+
+
+def received_call(request: web.Request, kind: str, body: bytes, received_at: datetime) -> ReceivedCall:
+    return ReceivedCall(
+        sync_id=uuid4(), shop=request.match_info["shop"], kind=kind, received_at=received_at,
+        method=request.method, path=request.path, query=recorded_query(request),
+        content_type=request.headers.get("Content-Type"), headers=recorded_headers(request),
+        remote=request.remote, body=body,
+    )
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key") or request.headers.get("X-Request-Id")
+    return key.strip()[:200] or None if key else None
+
+
+async def receive_document(request: web.Request, kind: str, command) -> web.Response:
+    """U1, U3, U5: `command(call, shop_row, xml, idempotency_key)` runs on the write threads and
+    answers an `Answer` (result, status, body)."""
+    started = time.perf_counter()
+    received_at = datetime.now(timezone.utc)
+    limit = request.app[SETTINGS].max_body_bytes
+    try:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
+        raise xml_error(413, f"a kérés túl nagy (legfeljebb {limit} bájt)") from None
+    fields, xml = form_fields_and_xml(request.content_type, request.headers.get("Content-Type"), body)
+    shop = await authenticated_shop(request, fields)
+    call = received_call(request, kind, body, received_at)
+    structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
+    answer = await run_command(request, command, call, shop, b"" if xml is None else xml,
+                               idempotency_key(request))
+    request.app[PROJECTOR].wake()
+    log.info(f"kulcs_{kind}", outcome=answer.result.outcome, counts=answer.result.counts,
+             duration_ms=round((time.perf_counter() - started) * 1000, 1), bytes=len(body))
+    return xml_response(answer.body, answer.status)
