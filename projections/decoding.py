@@ -8,6 +8,7 @@ from eventsourcing.persistence import (
 )
 
 import ledger.domain.category  # noqa: F401  (registers the explicit topics)
+import ledger.domain.order  # noqa: F401
 import ledger.domain.product  # noqa: F401
 import ledger.domain.shop  # noqa: F401
 import ledger.domain.sync  # noqa: F401

@@ -7,12 +7,12 @@ import contextlib
 
 import structlog
 
-from projections import categories, product_state, shop_settings, sync_log
+from projections import categories, orders, product_state, shop_settings, sync_log
 from projections.decoding import decode_rows
 
 NAME = "views"
-PROJECTIONS = (product_state, categories, sync_log, shop_settings)
-VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "sync_log",
+PROJECTIONS = (product_state, categories, orders, sync_log, shop_settings)
+VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view", "sync_log",
                "shop_settings_history")
 BATCH_SIZE = 2000
 

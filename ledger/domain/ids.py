@@ -14,3 +14,7 @@ def product_id(shop: str, sku: str) -> UUID:
 
 def category_id(shop: str, category_key: str) -> UUID:
     return uuid5(NAMESPACE, f"category:{shop}:{category_key}")
+
+
+def order_id(shop: str, webshop_order_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"order:{shop}:{webshop_order_id}")

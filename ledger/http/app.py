@@ -10,7 +10,9 @@ import asyncpg
 from aiohttp import web
 
 from ledger.config import Settings
-from ledger.http import category_routes, kulcs_routes, ops_routes, product_routes, shop_routes, sync_routes
+from ledger.http import (
+    category_routes, kulcs_routes, ops_routes, order_routes, product_routes, shop_routes, sync_routes,
+)
 from ledger.http.keys import DATABASE_URL, EMBEDDED_SERVER, EXECUTOR, KULCS_GATE, LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.http.kulcs_auth import KulcsGate
 from ledger.http.middleware import request_context
@@ -82,6 +84,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> web.Appli
     if database_url:
         app[DATABASE_URL] = database_url
     app.cleanup_ctx.extend([database_ctx, pool_ctx, ledger_ctx, projector_ctx])
-    for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes, ops_routes):
+    for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes,
+                   order_routes, ops_routes):
         module.add_routes(app)
     return app

@@ -10,10 +10,14 @@ from aiohttp import web
 from ledger.domain.values import BUDAPEST, budapest_day
 from ledger.http.commands import run_command
 from ledger.http.keys import LEDGER, POOL, PROJECTOR, SETTINGS
-from ledger.http.kulcs_calls import XML, authenticated_shop, receive_document, received_call, xml_error
+from ledger.http.kulcs_calls import (
+    XML, authenticated_shop, receive_document, received_call, xml_error, xml_response,
+)
 from ledger.kulcs.products_xml import FOOTER, HEADER, render_products
 from ledger.service.calls import record_plain_call
 from ledger.service.category_upload import handle_category_upload
+from ledger.service.order_confirm import handle_order_confirm
+from ledger.service.order_download import handle_order_download
 from ledger.service.product_upload import handle_product_upload
 
 log = structlog.get_logger("kulcs")
@@ -90,7 +94,30 @@ async def products_download(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def orders_download(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    received_at = datetime.now(timezone.utc)
+    shop = await authenticated_shop(request, {})
+    call = received_call(request, "orders_download", b"", received_at)
+    structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
+    answer = await run_command(request, handle_order_download, request.app[LEDGER], call, shop)
+    request.app[PROJECTOR].wake()
+    log.info("kulcs_orders_download", outcome=answer.result.outcome, counts=answer.result.counts,
+             duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    return xml_response(answer.body, answer.status, {"X-Kulcs-Sync": str(call.sync_id)})
+
+
+async def orders_confirm(request: web.Request) -> web.Response:
+    ledger = request.app[LEDGER]
+
+    def command(call, _shop, xml, key):
+        return handle_order_confirm(ledger, call, xml=xml, idempotency_key=key)
+    return await receive_document(request, "orders_confirm", command)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/kulcs/{shop}/products", products_upload)
     app.router.add_get("/kulcs/{shop}/products", products_download)
     app.router.add_post("/kulcs/{shop}/categories", categories_upload)
+    app.router.add_get("/kulcs/{shop}/orders", orders_download)
+    app.router.add_post("/kulcs/{shop}/orders/confirm", orders_confirm)

@@ -1,0 +1,52 @@
+"""A webshop order on its way to Kulcs: placed by the shop, handed over on U2, confirmed on U3."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+KULCS_STATUSES = ("invoiced", "delivery_note")
+
+
+class Order(Aggregate):
+    TOPIC = "kulcs-ledger:Order"
+
+    class Created(Aggregate.Created):
+        """`order`: the webshop's JSON exactly as accepted; `ledger.domain.orders.parse_order` reads it."""
+
+        TOPIC = "kulcs-ledger:Order.Created"
+        shop: str
+        order_id: str
+        order: dict
+        actor: str
+
+    class Cancelled(Aggregate.Event):
+        TOPIC = "kulcs-ledger:Order.Cancelled"
+        actor: str
+
+        def apply(self, order: "Order") -> None:
+            order.status = "cancelled"
+
+    class HandedOver(Aggregate.Event):
+        """Kulcs downloaded the order (U2) in that sync."""
+
+        TOPIC = "kulcs-ledger:Order.HandedOver"
+        sync_id: UUID
+
+    class Confirmed(Aggregate.Event):
+        """Kulcs confirmed it stored the order (U3); `kulcs_status` moves with a later confirmation."""
+
+        TOPIC = "kulcs-ledger:Order.Confirmed"
+        sync_id: UUID
+        document_number: str | None
+        kulcs_status: str | None
+
+        def apply(self, order: "Order") -> None:
+            order.confirmed = True
+
+    def __init__(self, shop, order_id, order, **_actor) -> None:
+        self.shop = shop
+        self.order_id = order_id
+        self.order = order
+        self.status = "pending"
+        self.confirmed = False

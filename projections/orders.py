@@ -1,0 +1,30 @@
+"""Orders as the shop and support see them: placed, handed over to Kulcs (which syncs), confirmed."""
+from __future__ import annotations
+
+from ledger.domain.order import Order
+
+
+async def apply_batch(conn, batch) -> None:
+    for positioned in batch:
+        event = positioned.event
+        if isinstance(event, Order.Created):
+            await conn.execute(
+                "INSERT INTO order_view (order_uuid, shop, order_id, status, placed_at, created_at,"
+                " payload, updated_at) VALUES ($1, $2, $3, 'pending', $4::text::timestamptz, $5, $6, $5)",
+                event.originator_id, event.shop, event.order_id, event.order["placed_at"],
+                event.timestamp, event.order)
+        elif isinstance(event, Order.Cancelled):
+            await conn.execute("UPDATE order_view SET status = 'cancelled', cancelled_at = $2,"
+                               " updated_at = $2 WHERE order_uuid = $1", event.originator_id, event.timestamp)
+        elif isinstance(event, Order.HandedOver):
+            await conn.execute(
+                "UPDATE order_view SET downloads = downloads || jsonb_build_array(jsonb_build_object("
+                "'sync_id', $2::text, 'at', $3::text)), updated_at = $4 WHERE order_uuid = $1",
+                event.originator_id, str(event.sync_id), event.timestamp.isoformat(), event.timestamp)
+        elif isinstance(event, Order.Confirmed):
+            await conn.execute(
+                "UPDATE order_view SET confirmed_at = coalesce(confirmed_at, $2), confirmed_sync ="
+                " coalesce(confirmed_sync, $3), document_number = coalesce($4, document_number),"
+                " kulcs_status = coalesce($5, kulcs_status), updated_at = $2 WHERE order_uuid = $1",
+                event.originator_id, event.timestamp, event.sync_id, event.document_number,
+                event.kulcs_status)
