@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("name", nargs="?")
     projections.add_parser("status", parents=[common], help="position and lag of each projection")
 
+    replay = commands.add_parser("replay", parents=[common], help="re-apply a stored sync (dry run unless --apply)")
+    replay.add_argument("shop")
+    replay.add_argument("sync_id")
+    replay.add_argument("--apply", action="store_true")
+    verify = commands.add_parser("verify", parents=[common], help="check the ledger against its events")
+    verify.add_argument("shop", nargs="?")
+
     history = commands.add_parser("history", parents=[common], help="a product's field history")
     history.add_argument("shop")
     history.add_argument("sku")
@@ -68,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         ("projections", "rebuild"): commands.rebuild_projections,
         ("projections", "status"): commands.projection_status,
         ("history", None): commands.history,
+        ("replay", None): commands.replay,
+        ("verify", None): commands.verify,
     }[(args.command, getattr(args, "action", None))]
     try:
         result = asyncio.run(handler(settings, args))
@@ -76,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if result is not None:
         print(result if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False))
+    if isinstance(result, dict) and result.get("ok") is False:
+        return 1
     return 0
 
 

@@ -63,15 +63,17 @@ async def create_shop(settings: Settings, args) -> str:
 
 
 async def rebuild_projections(settings: Settings, args) -> dict:
+    """Fills new view tables beside the live ones, then switches over in one transaction."""
     from ledger.http.app import open_pool
-    from projections.runner import rebuild, status
+    from projections.runner import status
+    from projections.shadow import rebuild_without_downtime
 
     async with _database(settings) as database:
         pool = await open_pool(database.url, min_size=1, max_size=2)
         try:
-            count = await rebuild(pool)
+            result = await rebuild_without_downtime(database.url, pool)
             async with pool.acquire() as conn:
-                return {"rebuilt_events": count, **await status(conn)}
+                return {**result, **await status(conn)}
         finally:
             await pool.close()
 
@@ -98,3 +100,36 @@ async def history(settings: Settings, args) -> list:
             return await field_history(conn, args.shop, args.sku)
         finally:
             await conn.close()
+
+
+async def replay(settings: Settings, args) -> dict:
+    from uuid import UUID
+
+    from ledger.audit.replay import replay as run_replay
+    from ledger.service.ledger_app import LedgerApp
+    from ledger.service.shops import ShopError
+
+    async with _database(settings) as database:
+        app = await asyncio.to_thread(LedgerApp, env=eventsourcing_env(database.url, pool_size=1))
+        try:
+            shop = app.fetch("SELECT * FROM shops WHERE webshopid = %s", (args.shop,))
+            if not shop:
+                raise ValueError(f"no shop {args.shop}")
+            return await asyncio.to_thread(run_replay, app, shop[0], UUID(args.sync_id),
+                                           dry_run=not args.apply, max_rows=settings.max_rows)
+        except ShopError as error:
+            raise ValueError(str(error)) from None
+        finally:
+            app.close()
+
+
+async def verify(settings: Settings, args) -> dict:
+    from ledger.audit.verify import verify as run_verify
+    from ledger.http.app import open_pool
+
+    async with _database(settings) as database:
+        pool = await open_pool(database.url, min_size=1, max_size=3)
+        try:
+            return await run_verify(database.url, pool, args.shop)
+        finally:
+            await pool.close()

@@ -19,14 +19,11 @@ BATCH_SIZE = 2000
 log = structlog.get_logger("projections")
 
 
-async def project_page(pool, batch_size: int = BATCH_SIZE) -> int:
-    """Applies the next page of events; answers how many were applied."""
+async def project_page(pool, batch_size: int = BATCH_SIZE, stop: int | None = None) -> int:
+    """Applies the next page of events (up to `stop`); answers how many were applied."""
     async with pool.acquire() as conn:
         position = await tracked_position(conn)
-        rows = await conn.fetch(
-            "SELECT notification_id, originator_id, originator_version, topic, state"
-            " FROM ledger_events WHERE notification_id > $1 ORDER BY notification_id LIMIT $2",
-            position, batch_size)
+        rows = await next_rows(conn, position, batch_size, stop)
         if not rows:
             return 0
         batch = await asyncio.to_thread(decode_rows, rows)
@@ -36,16 +33,28 @@ async def project_page(pool, batch_size: int = BATCH_SIZE) -> int:
             if locked != position:
                 return 0  # another projector got there first; the next call reads on from its position
             await conn.execute("SET LOCAL synchronous_commit TO OFF")
-            for projection in PROJECTIONS:
-                await projection.apply_batch(conn, batch)
-            await conn.execute("UPDATE projection_tracking SET position = $2, updated_at = now()"
-                               " WHERE name = $1", NAME, batch[-1].position)
+            await apply_batch(conn, batch)
         return len(batch)
 
 
-async def catch_up(pool, batch_size: int = BATCH_SIZE) -> int:
+async def next_rows(conn, position: int, batch_size: int, stop: int | None = None):
+    return await conn.fetch(
+        "SELECT notification_id, originator_id, originator_version, topic, state FROM ledger_events"
+        " WHERE notification_id > $1 AND ($3::bigint IS NULL OR notification_id <= $3)"
+        " ORDER BY notification_id LIMIT $2", position, batch_size, stop)
+
+
+async def apply_batch(conn, batch) -> None:
+    """Every view and the tracking row, inside the caller's transaction."""
+    for projection in PROJECTIONS:
+        await projection.apply_batch(conn, batch)
+    await conn.execute("UPDATE projection_tracking SET position = $2, updated_at = now()"
+                       " WHERE name = $1", NAME, batch[-1].position)
+
+
+async def catch_up(pool, batch_size: int = BATCH_SIZE, stop: int | None = None) -> int:
     total = 0
-    while applied := await project_page(pool, batch_size):
+    while applied := await project_page(pool, batch_size, stop):
         total += applied
     return total
 

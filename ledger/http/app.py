@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ledger.config import Settings
 from ledger.http import (
-    category_routes, kulcs_routes, ops_routes, order_routes, product_routes, shop_routes, sync_routes,
+    audit_routes, category_routes, kulcs_routes, ops_routes, order_routes, product_routes, shop_routes, sync_routes,
 )
 from ledger.http.keys import DATABASE_URL, EMBEDDED_SERVER, EXECUTOR, KULCS_GATE, LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.http.kulcs_auth import KulcsGate
@@ -85,6 +85,6 @@ def create_app(settings: Settings, database_url: str | None = None) -> web.Appli
         app[DATABASE_URL] = database_url
     app.cleanup_ctx.extend([database_ctx, pool_ctx, ledger_ctx, projector_ctx])
     for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes,
-                   order_routes, ops_routes):
+                   order_routes, audit_routes, ops_routes):
         module.add_routes(app)
     return app

@@ -12,9 +12,8 @@ from aiohttp import web
 from ledger.http.commands import run_command
 from ledger.http.keys import KULCS_GATE, POOL, PROJECTOR, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
-from ledger.http.kulcs_body import (
-    BodyTooLarge, form_fields_and_xml, read_body, recorded_headers, recorded_query,
-)
+from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query
+from ledger.kulcs.envelope import form_fields_and_xml
 from ledger.kulcs.answers import error_answer
 from ledger.service.calls import ReceivedCall
 

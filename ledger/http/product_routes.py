@@ -6,6 +6,7 @@ import io
 
 from aiohttp import web
 
+from ledger.audit.as_of import product_as_of
 from ledger.http.api_auth import READERS, SHOP_WRITERS, json_error, require
 from ledger.http.commands import run_command
 from ledger.http.json_body import json_object
@@ -29,10 +30,14 @@ async def list_products(request: web.Request) -> web.Response:
 async def show(request: web.Request) -> web.Response:
     shop, sku = request.match_info["shop"], request.match_info["sku"]
     await require(request, READERS, shop)
+    instant = time_param(request, "as_of")
     async with request.app[POOL].acquire() as conn:
-        found = await read.product(conn, shop, sku)
+        if instant is None:
+            found = await read.product(conn, shop, sku)
+        else:
+            found = await product_as_of(conn, shop, sku, instant)
     if found is None:
-        raise json_error(404, f"no product {sku}")
+        raise json_error(404, f"no product {sku}" + ("" if instant is None else " at that time"))
     return web.json_response(found)
 
 

@@ -15,6 +15,7 @@ class Answer:
     result: SyncResult
     status: int
     body: bytes
+    events: tuple = ()  # what the call caused (or, on a dry run, would cause)
 
 
 Render = Callable[[SyncResult], tuple[int, bytes]]

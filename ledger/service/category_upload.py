@@ -16,18 +16,22 @@ IGNORED_MESSAGE = "a kategóriák kezelése nincs bekapcsolva (teljes szinkron �
 
 def handle_category_upload(app: LedgerApp, call: ReceivedCall, *, manages_categories: bool,
                            xml: bytes, render: Render = render_upload_answer,
-                           idempotency_key: str | None = None) -> Answer:
-    if previous := previous_answer(app, call.shop, idempotency_key):
+                           idempotency_key: str | None = None, dry_run: bool = False) -> Answer:
+    if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
     if not manages_categories:
+        if dry_run:
+            return Answer(SyncResult(call.sync_id, "ignored", {}, [], IGNORED_MESSAGE), 200, b"")
         return retry_on_conflict(lambda: _ignore_once(app, call, render, idempotency_key))
     try:
         rows = parse_category_upload(xml)
         if not rows:
             raise DocumentError("üres kategóriafa: a feltöltés az egész fa, üresen minden kategóriát kikapcsolna")
     except DocumentError as error:
+        if dry_run:
+            return Answer(SyncResult(call.sync_id, "rejected", {}, [], str(error)), 400, b"")
         return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
-    return retry_on_conflict(lambda: _apply_once(app, call, rows, render, idempotency_key))
+    return retry_on_conflict(lambda: _apply_once(app, call, rows, render, idempotency_key, dry_run))
 
 
 def _ignore_once(app, call, render, key) -> Answer:
@@ -51,8 +55,8 @@ def _reject_once(app, call, message, render, key) -> Answer:
     return Answer(result, status, body)
 
 
-def _apply_once(app, call, rows, render, key) -> Answer:
-    if previous := previous_answer(app, call.shop, key):
+def _apply_once(app, call, rows, render, key, dry_run=False) -> Answer:
+    if not dry_run and (previous := previous_answer(app, call.shop, key)):
         return answer_duplicate(app, call, previous)
     current = {r["category_key"]: CategoryState(r["category_key"], r["version"], r["kulcs_id"], r["name"],
                                                 r["parent_key"], r["active"])
@@ -62,6 +66,9 @@ def _apply_once(app, call, rows, render, key) -> Answer:
     status, body = render(SyncResult(call.sync_id, "applied", decision.counts, []))
     sync_event = sync_recorded(call, outcome="applied", counts=decision.counts, errors=[],
                                message=None, parser_version=PARSER_VERSION)
+    if dry_run:
+        return Answer(SyncResult(call.sync_id, "applied", decision.counts, []), status, body,
+                      tuple(decision.events))
     recordings = app.save(*decision.events, sync_event, state_writes=[
         call.request_write(),
         write_category_state([CategoryStateRow(call.shop, s.category_key,
@@ -71,4 +78,5 @@ def _apply_once(app, call, rows, render, key) -> Answer:
         remember_answer(call, key, status, body),
     ])
     return Answer(SyncResult(call.sync_id, "applied", decision.counts, [],
-                             position=recordings[-1].notification.id), status, body)
+                             position=recordings[-1].notification.id), status, body,
+                  tuple(decision.events))

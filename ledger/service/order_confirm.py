@@ -16,14 +16,17 @@ from ledger.storage.order_writes import write_order_states
 
 def handle_order_confirm(app: LedgerApp, call: ReceivedCall, *, xml: bytes,
                          render: Render = render_upload_answer,
-                         idempotency_key: str | None = None) -> Answer:
-    if previous := previous_answer(app, call.shop, idempotency_key):
+                         idempotency_key: str | None = None, dry_run: bool = False) -> Answer:
+    if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
     try:
         confirmations = parse_confirmations(xml)
     except DocumentError as error:
+        if dry_run:
+            return Answer(SyncResult(call.sync_id, "rejected", {}, [], str(error)), 400, b"")
         return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
-    return retry_on_conflict(lambda: _confirm_once(app, call, confirmations, render, idempotency_key))
+    return retry_on_conflict(
+        lambda: _confirm_once(app, call, confirmations, render, idempotency_key, dry_run))
 
 
 def _reject_once(app, call, message, render, key) -> Answer:
@@ -35,8 +38,8 @@ def _reject_once(app, call, message, render, key) -> Answer:
     return Answer(result, status, body)
 
 
-def _confirm_once(app, call, confirmations, render, key) -> Answer:
-    if previous := previous_answer(app, call.shop, key):
+def _confirm_once(app, call, confirmations, render, key, dry_run=False) -> Answer:
+    if not dry_run and (previous := previous_answer(app, call.shop, key)):
         return answer_duplicate(app, call, previous)
     ids = sorted({c.order_id for c in confirmations if c.order_id})
     states = {r["order_id"]: state_from_row(r) for r in app.fetch(
@@ -68,8 +71,10 @@ def _confirm_once(app, call, confirmations, render, key) -> Answer:
     status, body = render(SyncResult(call.sync_id, outcome, counts, errors))
     event = sync_recorded(call, outcome=outcome, counts=counts, errors=errors, message=None,
                           parser_version=PARSER_VERSION)
+    if dry_run:
+        return Answer(SyncResult(call.sync_id, outcome, counts, errors), status, body, tuple(events))
     recordings = app.save(*events, event, state_writes=[
         call.request_write(), write_order_states(list(changed.values())),
         remember_answer(call, key, status, body)])
     return Answer(SyncResult(call.sync_id, outcome, counts, errors,
-                             position=recordings[-1].notification.id), status, body)
+                             position=recordings[-1].notification.id), status, body, tuple(events))

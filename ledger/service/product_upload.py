@@ -19,16 +19,19 @@ from ledger.storage.state_writes import (
 
 def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *, max_rows: int,
                           render: Render = render_upload_answer, xml: bytes | None = None,
-                          idempotency_key: str | None = None) -> Answer:
-    """`xml` is the document when it came inside a form; the call's body is what is recorded."""
-    if previous := previous_answer(app, call.shop, idempotency_key):
+                          idempotency_key: str | None = None, dry_run: bool = False) -> Answer:
+    """`xml` is the document when it came inside a form; the call's body is what is recorded.
+    A dry run decides everything and writes nothing."""
+    if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
     try:
         upload = parse_product_upload(call.body if xml is None else xml, max_rows=max_rows)
     except DocumentError as error:
+        if dry_run:
+            return Answer(SyncResult(call.sync_id, "rejected", {}, [], str(error)), 400, b"")
         return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
     return retry_on_conflict(
-        lambda: _apply_once(app, call, sync_type, upload.rows, render, idempotency_key))
+        lambda: _apply_once(app, call, sync_type, upload.rows, render, idempotency_key, dry_run))
 
 
 def _reject_once(app, call, message, render, idempotency_key) -> Answer:
@@ -41,8 +44,8 @@ def _reject_once(app, call, message, render, idempotency_key) -> Answer:
     return Answer(result, status, body)
 
 
-def _apply_once(app, call, sync_type, rows, render, idempotency_key) -> Answer:
-    if previous := previous_answer(app, call.shop, idempotency_key):
+def _apply_once(app, call, sync_type, rows, render, idempotency_key, dry_run=False) -> Answer:
+    if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
     skus = sorted({row.sku for row in rows if row.sku and not row.errors})
     states = load_product_states(app, call.shop, skus)
@@ -54,6 +57,8 @@ def _apply_once(app, call, sync_type, rows, render, idempotency_key) -> Answer:
     status, body = render(pending)
     sync_event = sync_recorded(call, outcome=decision.outcome, counts=decision.counts,
                                errors=decision.errors, message=None, parser_version=PARSER_VERSION)
+    if dry_run:
+        return Answer(pending, status, body, tuple(decision.events))
     recordings = app.save(*decision.events, sync_event, state_writes=[
         call.request_write(),
         write_product_state([
@@ -71,7 +76,7 @@ def _apply_once(app, call, sync_type, rows, render, idempotency_key) -> Answer:
     ])
     result = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors,
                         position=recordings[-1].notification.id)
-    return Answer(result, status, body)
+    return Answer(result, status, body, tuple(decision.events))
 
 
 def load_product_states(app: LedgerApp, shop: str, skus: list[str]) -> dict[str, ProductState]:

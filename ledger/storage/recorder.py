@@ -13,7 +13,9 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
-from psycopg import Cursor
+from psycopg import Cursor, sql
+
+from ledger.storage.event_chain import GENESIS, chain_link, digests_for
 
 StateWrite = Callable[[Cursor, Sequence[int]], None]
 
@@ -39,6 +41,18 @@ class LedgerRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if notification_ids:
+            self._append_chain_link(curs, notification_ids, stored_events)
         for write in kwargs.get("state_writes", ()):
             write(curs, notification_ids or ())
         return notification_ids
+
+    def _append_chain_link(self, curs: Cursor, ids: Sequence[int], stored_events) -> None:
+        table = sql.Identifier(f"{self.events_table_name}_chain")
+        curs.execute(sql.SQL("SELECT link FROM {} ORDER BY last_id DESC LIMIT 1").format(table))
+        row = curs.fetchone()
+        prev_link = bytes(row["link"]) if row else GENESIS
+        digests = digests_for(ids, stored_events)
+        curs.execute(sql.SQL("INSERT INTO {} (last_id, first_id, prev_link, link, digests)"
+                             " VALUES (%s, %s, %s, %s, %s)").format(table),
+                     (ids[-1], ids[0], prev_link, chain_link(prev_link, digests), digests))

@@ -7,6 +7,9 @@ from eventsourcing.tests.persistence import ApplicationRecorderTestCase
 
 from ledger.storage.database import eventsourcing_env
 from ledger.storage.recorder import LedgerRecorder
+from migrations.runner import MIGRATIONS_DIR
+
+CHAIN_MIGRATION = MIGRATIONS_DIR / "0007_event_chain.sql"
 
 
 @pytest.fixture(autouse=True, scope="class")
@@ -31,6 +34,9 @@ class TestLedgerRecorderContract(ApplicationRecorderTestCase[LedgerRecorder]):
     def create_recorder(self) -> LedgerRecorder:
         recorder = LedgerRecorder(self.datastore, events_table_name="stored_events")
         recorder.create_table()
+        chain_ddl = CHAIN_MIGRATION.read_text().replace("ledger_events_chain", "stored_events_chain")
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(chain_ddl)
         return recorder
 
     def test_insert_subscribe(self) -> None:

@@ -1,0 +1,1 @@
+"""For auditors and support: the past on demand, replays, and proof that nothing was altered."""

@@ -1,0 +1,105 @@
+"""For auditors and support: the past, sync diffs, replays, verification and projection rebuilds."""
+from __future__ import annotations
+
+import csv
+import io
+
+from aiohttp import web
+
+from ledger.audit.replay import replay
+from ledger.audit.verify import verify
+from ledger.http.api_auth import AUDITORS, SUPPORT, json_error, require
+from ledger.http.commands import run_command
+from ledger.http.json_body import json_object
+from ledger.http.keys import DATABASE_URL, LEDGER, POOL, PROJECTOR, SETTINGS
+from ledger.http.query_params import time_param, uuid_param
+from ledger.read.audit import PRICE_LIST_COLUMNS, price_list, sync_diff
+from ledger.service.shops import ShopError
+from projections.runner import status as projection_status
+from projections.shadow import rebuild_without_downtime
+
+
+def csv_response(rows: list[dict], columns, filename: str) -> web.Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+async def shop_price_list(request: web.Request) -> web.Response:
+    shop = request.match_info["shop"]
+    await require(request, AUDITORS, shop)
+    instant = time_param(request, "as_of")
+    if instant is None:
+        raise json_error(400, "as_of is required (an ISO 8601 time)")
+    async with request.app[POOL].acquire() as conn:
+        rows = await price_list(conn, shop, instant)
+    if request.query.get("format") == "csv":
+        return csv_response(rows, PRICE_LIST_COLUMNS, f"{shop}-prices-{instant.date()}.csv")
+    return web.json_response({"as_of": instant.isoformat(), "products": rows})
+
+
+async def diff(request: web.Request) -> web.Response:
+    shop = request.match_info["shop"]
+    await require(request, AUDITORS, shop)
+    try:
+        from uuid import UUID
+        other = UUID(request.query.get("against", ""))
+    except ValueError:
+        raise json_error(400, "against must be a sync id") from None
+    async with request.app[POOL].acquire() as conn:
+        found = await sync_diff(conn, shop, uuid_param(request, "sync_id"), other)
+    if found is None:
+        raise json_error(404, "no such sync")
+    return web.json_response(found)
+
+
+async def replay_sync(request: web.Request) -> web.Response:
+    shop = request.match_info["shop"]
+    await require(request, SUPPORT, shop)
+    body = await json_object(request)
+    dry_run = body.get("dry_run", True)
+    if not isinstance(dry_run, bool):
+        raise json_error(400, "dry_run must be true or false")
+    async with request.app[POOL].acquire() as conn:
+        shop_row = await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
+    if shop_row is None:
+        raise json_error(404, f"no shop {shop}")
+    try:
+        answer = await run_command(request, replay, request.app[LEDGER], shop_row,
+                                   uuid_param(request, "sync_id"), dry_run=dry_run,
+                                   max_rows=request.app[SETTINGS].max_rows)
+    except ShopError as error:
+        raise json_error(error.status, str(error)) from None
+    request.app[PROJECTOR].wake()
+    return web.json_response(answer, status=200 if dry_run else 201)
+
+
+async def audit_verify(request: web.Request) -> web.Response:
+    shop = request.match_info["shop"]
+    await require(request, AUDITORS, shop)
+    return web.json_response(await verify(request.app[DATABASE_URL], request.app[POOL], shop))
+
+
+async def projections(request: web.Request) -> web.Response:
+    await require(request, AUDITORS)
+    async with request.app[POOL].acquire() as conn:
+        return web.json_response([await projection_status(conn)])
+
+
+async def rebuild(request: web.Request) -> web.Response:
+    await require(request, SUPPORT)
+    result = await rebuild_without_downtime(request.app[DATABASE_URL], request.app[POOL])
+    return web.json_response(result)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/shops/{shop}/price-list", shop_price_list)
+    app.router.add_get("/api/shops/{shop}/syncs/{sync_id}/diff", diff)
+    app.router.add_post("/api/shops/{shop}/syncs/{sync_id}/replay", replay_sync)
+    app.router.add_get("/api/shops/{shop}/audit/verify", audit_verify)
+    app.router.add_get("/api/projections", projections)
+    app.router.add_post("/api/projections/rebuild", rebuild)

@@ -1,0 +1,62 @@
+"""Views rebuilt beside the live ones, in a schema of their own, while the live ones keep serving.
+
+The shadow tables have the live tables' names in another schema; projecting with that schema first on
+the search path fills them with the same code. `switch` then swaps them in, in one transaction that
+also holds the live tracking row, so the live projector carries on from where the shadow stopped.
+"""
+from __future__ import annotations
+
+import asyncpg
+
+from projections.runner import NAME, VIEW_TABLES, apply_batch, catch_up, next_rows, tracked_position
+from projections.decoding import decode_rows
+
+TABLES = (*VIEW_TABLES, "projection_tracking")
+
+
+async def create_shadow(conn, schema: str) -> None:
+    await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    await conn.execute(f"CREATE SCHEMA {schema}")
+    for table in TABLES:
+        await conn.execute(f"CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
+    await conn.execute(f"INSERT INTO {schema}.projection_tracking (name, position) VALUES ($1, 0)", NAME)
+
+
+async def fill_shadow(url: str, schema: str, stop: int | None = None) -> int:
+    from ledger.http.app import init_connection
+
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=2, init=init_connection,
+                                     server_settings={"search_path": f"{schema}, public"})
+    try:
+        return await catch_up(pool, stop=stop)
+    finally:
+        await pool.close()
+
+
+async def catch_up_in_transaction(conn, schema: str, stop: int) -> None:
+    """Projects into `schema` up to `stop` on a connection already inside a transaction."""
+    await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+    while rows := await next_rows(conn, await tracked_position(conn), 2000, stop):
+        await apply_batch(conn, decode_rows(rows))
+    await conn.execute("SET LOCAL search_path TO public")
+
+
+async def rebuild_without_downtime(url: str, pool) -> dict:
+    async with pool.acquire() as conn:
+        await create_shadow(conn, "rebuild")
+    rebuilt = await fill_shadow(url, "rebuild")
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await conn.execute("SELECT position FROM public.projection_tracking WHERE name = $1 FOR UPDATE",
+                               NAME)
+            head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+            await catch_up_in_transaction(conn, "rebuild", head)
+            await conn.execute("DROP SCHEMA IF EXISTS retired CASCADE")
+            await conn.execute("CREATE SCHEMA retired")
+            for table in TABLES:
+                await conn.execute(f"ALTER TABLE public.{table} SET SCHEMA retired")
+                await conn.execute(f"ALTER TABLE rebuild.{table} SET SCHEMA public")
+        await conn.execute("DROP SCHEMA retired CASCADE")
+        await conn.execute("DROP SCHEMA rebuild CASCADE")
+        position = await tracked_position(conn)
+    return {"rebuilt_events": rebuilt, "position": position}
