@@ -87,4 +87,19 @@ def create_app(settings: Settings, database_url: str | None = None) -> web.Appli
     for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes,
                    order_routes, audit_routes, ops_routes):
         module.add_routes(app)
+    _add_optional_routes(app)
     return app
+
+
+def _add_optional_routes(app: web.Application) -> None:
+    """The OpenAPI document and the web pages live in their own packages."""
+    import importlib
+
+    for name in ("ledger.http.openapi", "ledger.web"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.add_routes(app)
