@@ -10,6 +10,7 @@ from aiohttp import web
 from ledger.domain.values import BUDAPEST, budapest_day
 from ledger.http.commands import run_command
 from ledger.http.keys import LEDGER, POOL, PROJECTOR, SETTINGS
+from ledger.http.query_params import parse_instant
 from ledger.http.kulcs_calls import (
     XML, authenticated_shop, receive_document, received_call, xml_error, xml_response,
 )
@@ -57,10 +58,9 @@ def _since(request: web.Request) -> datetime | None:
     if not raw:
         return None
     try:
-        since = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
+        return parse_instant(raw, BUDAPEST)
     except ValueError:
         raise xml_error(400, f"érvénytelen modositva_ota: {raw[:40]}") from None
-    return since if since.tzinfo else since.replace(tzinfo=BUDAPEST)
 
 
 async def products_download(request: web.Request) -> web.StreamResponse:

@@ -9,15 +9,20 @@ from aiohttp import web
 from ledger.http.api_auth import json_error
 
 
+def parse_instant(raw: str, naive_zone=timezone.utc) -> datetime:
+    """ISO 8601; a '+' that a query string turned into a space is put back; no offset: `naive_zone`."""
+    value = datetime.fromisoformat(raw.strip().replace(" ", "+").replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=naive_zone)
+
+
 def time_param(request: web.Request, name: str) -> datetime | None:
     raw = request.query.get(name)
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
+        return parse_instant(raw)
     except ValueError:
         raise json_error(400, f"{name} must be an ISO 8601 time") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def int_param(request: web.Request, name: str, default: int | None, *, low: int, high: int) -> int | None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from ledger.service.calls import ReceivedCall, SyncResult, sync_recorded
-from ledger.service.ledger_app import LedgerApp
+from ledger.service.calls import ReceivedCall, SyncResult, record_rejected_call, sync_recorded
+from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,19 @@ def answer_duplicate(app: LedgerApp, call: ReceivedCall, previous: tuple[UUID, i
     recordings = app.save(event, state_writes=[call.request_write()])
     result = SyncResult(call.sync_id, "duplicate", {}, [], message, recordings[-1].notification.id)
     return Answer(result, status, body)
+
+
+def reject_document(app: LedgerApp, call: ReceivedCall, message: str, *, render: Render,
+                    key: str | None, parser_version: str, dry_run: bool = False) -> Answer:
+    """A document that is not what the URL takes: recorded as rejected (its bytes kept), answered 400."""
+    if dry_run:
+        return Answer(SyncResult(call.sync_id, "rejected", {}, [], message), 400, b"")
+
+    def once() -> Answer:
+        if previous := previous_answer(app, call.shop, key):
+            return answer_duplicate(app, call, previous)
+        status, body = render(SyncResult(call.sync_id, "rejected", {}, [], message))
+        result = record_rejected_call(app, call, message, parser_version,
+                                      [remember_answer(call, key, status, body)])
+        return Answer(result, status, body)
+    return retry_on_conflict(once)

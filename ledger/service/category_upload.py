@@ -6,8 +6,10 @@ from ledger.domain.category_tree import CategoryState, decide_tree
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.category_upload import PARSER_VERSION, parse_category_upload
 from ledger.kulcs.xml_safety import DocumentError
-from ledger.service.answers import Answer, Render, answer_duplicate, previous_answer, remember_answer
-from ledger.service.calls import ReceivedCall, SyncResult, record_rejected_call, sync_recorded
+from ledger.service.answers import (
+    Answer, Render, answer_duplicate, previous_answer, reject_document, remember_answer,
+)
+from ledger.service.calls import ReceivedCall, SyncResult, sync_recorded
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.storage.state_writes import CategoryStateRow, write_category_state
 
@@ -28,9 +30,8 @@ def handle_category_upload(app: LedgerApp, call: ReceivedCall, *, manages_catego
         if not rows:
             raise DocumentError("üres kategóriafa: a feltöltés az egész fa, üresen minden kategóriát kikapcsolna")
     except DocumentError as error:
-        if dry_run:
-            return Answer(SyncResult(call.sync_id, "rejected", {}, [], str(error)), 400, b"")
-        return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
+        return reject_document(app, call, str(error), render=render, key=idempotency_key,
+                               parser_version=PARSER_VERSION, dry_run=dry_run)
     return retry_on_conflict(lambda: _apply_once(app, call, rows, render, idempotency_key, dry_run))
 
 
@@ -45,14 +46,6 @@ def _ignore_once(app, call, render, key) -> Answer:
     return Answer(SyncResult(call.sync_id, "ignored", {}, [], IGNORED_MESSAGE,
                              recordings[-1].notification.id), status, body)
 
-
-def _reject_once(app, call, message, render, key) -> Answer:
-    if previous := previous_answer(app, call.shop, key):
-        return answer_duplicate(app, call, previous)
-    status, body = render(SyncResult(call.sync_id, "rejected", {}, [], message))
-    result = record_rejected_call(app, call, message, PARSER_VERSION,
-                                  [remember_answer(call, key, status, body)])
-    return Answer(result, status, body)
 
 
 def _apply_once(app, call, rows, render, key, dry_run=False) -> Answer:

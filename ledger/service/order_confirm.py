@@ -7,8 +7,10 @@ from ledger.domain.order import Order
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.confirm_upload import PARSER_VERSION, parse_confirmations
 from ledger.kulcs.xml_safety import DocumentError
-from ledger.service.answers import Answer, Render, answer_duplicate, previous_answer, remember_answer
-from ledger.service.calls import ReceivedCall, SyncResult, record_rejected_call, sync_recorded
+from ledger.service.answers import (
+    Answer, Render, answer_duplicate, previous_answer, reject_document, remember_answer,
+)
+from ledger.service.calls import ReceivedCall, SyncResult, sync_recorded
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.service.orders import state_from_row
 from ledger.storage.order_writes import write_order_states
@@ -22,20 +24,11 @@ def handle_order_confirm(app: LedgerApp, call: ReceivedCall, *, xml: bytes,
     try:
         confirmations = parse_confirmations(xml)
     except DocumentError as error:
-        if dry_run:
-            return Answer(SyncResult(call.sync_id, "rejected", {}, [], str(error)), 400, b"")
-        return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
+        return reject_document(app, call, str(error), render=render, key=idempotency_key,
+                               parser_version=PARSER_VERSION, dry_run=dry_run)
     return retry_on_conflict(
         lambda: _confirm_once(app, call, confirmations, render, idempotency_key, dry_run))
 
-
-def _reject_once(app, call, message, render, key) -> Answer:
-    if previous := previous_answer(app, call.shop, key):
-        return answer_duplicate(app, call, previous)
-    status, body = render(SyncResult(call.sync_id, "rejected", {}, [], message))
-    result = record_rejected_call(app, call, message, PARSER_VERSION,
-                                  [remember_answer(call, key, status, body)])
-    return Answer(result, status, body)
 
 
 def _confirm_once(app, call, confirmations, render, key, dry_run=False) -> Answer:

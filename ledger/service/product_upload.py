@@ -8,8 +8,10 @@ from ledger.domain.product_push import ProductState, SyncContext, decide_push
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.product_upload import PARSER_VERSION, parse_product_upload
 from ledger.kulcs.xml_safety import DocumentError
-from ledger.service.answers import Answer, Render, answer_duplicate, previous_answer, remember_answer
-from ledger.service.calls import ReceivedCall, SyncResult, record_rejected_call, sync_recorded
+from ledger.service.answers import (
+    Answer, Render, answer_duplicate, previous_answer, reject_document, remember_answer,
+)
+from ledger.service.calls import ReceivedCall, SyncResult, sync_recorded
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.storage.state_writes import (
     CategoryStateRow, ProductStateRow, StoredImage, write_category_state, write_images,
@@ -27,21 +29,11 @@ def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *,
     try:
         upload = parse_product_upload(call.body if xml is None else xml, max_rows=max_rows)
     except DocumentError as error:
-        if dry_run:
-            return Answer(SyncResult(call.sync_id, "rejected", {}, [], str(error)), 400, b"")
-        return retry_on_conflict(lambda: _reject_once(app, call, str(error), render, idempotency_key))
+        return reject_document(app, call, str(error), render=render, key=idempotency_key,
+                               parser_version=PARSER_VERSION, dry_run=dry_run)
     return retry_on_conflict(
         lambda: _apply_once(app, call, sync_type, upload.rows, render, idempotency_key, dry_run))
 
-
-def _reject_once(app, call, message, render, idempotency_key) -> Answer:
-    if previous := previous_answer(app, call.shop, idempotency_key):
-        return answer_duplicate(app, call, previous)
-    pending = SyncResult(call.sync_id, "rejected", {}, [], message)
-    status, body = render(pending)
-    result = record_rejected_call(app, call, message, PARSER_VERSION,
-                                  [remember_answer(call, idempotency_key, status, body)])
-    return Answer(result, status, body)
 
 
 def _apply_once(app, call, sync_type, rows, render, idempotency_key, dry_run=False) -> Answer:
