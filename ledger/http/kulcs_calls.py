@@ -12,6 +12,7 @@ from aiohttp import web
 from ledger.http.commands import run_command
 from ledger.http.keys import KULCS_GATE, POOL, PROJECTOR, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
+from ledger.http.metrics import KULCS_CALLS
 from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query
 from ledger.kulcs.envelope import form_fields_and_xml
 from ledger.kulcs.answers import error_answer
@@ -83,6 +84,7 @@ async def receive_document(request: web.Request, kind: str, command) -> web.Resp
     answer = await run_command(request, command, call, shop, b"" if xml is None else xml,
                                idempotency_key(request))
     request.app[PROJECTOR].wake()
+    KULCS_CALLS.labels(kind, answer.result.outcome).inc()
     log.info(f"kulcs_{kind}", outcome=answer.result.outcome, counts=answer.result.counts,
              duration_ms=round((time.perf_counter() - started) * 1000, 1), bytes=len(body))
     return xml_response(answer.body, answer.status)

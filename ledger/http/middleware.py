@@ -7,6 +7,7 @@ from uuid import uuid4
 import structlog
 from aiohttp import web
 
+from ledger.http.metrics import REQUEST_SECONDS, REQUESTS, route_of
 from ledger.http.outage import RETRY_AFTER_SECONDS, STORAGE_DOWN
 from ledger.kulcs.answers import error_answer
 
@@ -47,6 +48,9 @@ async def request_context(request: web.Request, handler):
         log.exception("unhandled_error")
         return error_response(request, 500, "internal error")
     finally:
+        elapsed = time.perf_counter() - started
+        route = route_of(request)
+        REQUESTS.labels(request.method, route, str(status)).inc()
+        REQUEST_SECONDS.labels(request.method, route).observe(elapsed)
         log.info("request", method=request.method, path=request.path, status=status,
-                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                 remote=request.remote)
+                 duration_ms=round(elapsed * 1000, 1), remote=request.remote)

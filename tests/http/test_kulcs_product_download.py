@@ -53,3 +53,12 @@ async def test_modositva_ota_answers_only_products_changed_since(client):
 async def test_download_needs_kulcs_credentials(client):
     await make_shop(client)
     assert (await client.get("/kulcs/bolt/products", headers=basic("bolt", "x"))).status == 401
+
+
+async def test_metrics_count_requests_and_kulcs_calls(client):
+    await make_shop(client, sync_type="full")
+    await client.post("/kulcs/bolt/products", data=product_xml([{"termekkod": "M", "ar": "1"}]),
+                      headers={**KULCS, "Content-Type": "text/xml"})
+    text = await (await client.get("/metrics")).text()
+    assert 'kulcs_ledger_kulcs_calls_total{kind="products",outcome="applied"}' in text
+    assert 'route="/kulcs/{shop}/products",status="200"' in text
