@@ -66,7 +66,7 @@ def _confirm_once(app, call, confirmations, render, key, dry_run=False) -> Answe
                           parser_version=PARSER_VERSION)
     if dry_run:
         return Answer(SyncResult(call.sync_id, outcome, counts, errors), status, body, tuple(events))
-    recordings = app.save(*events, event, state_writes=[
+    recordings = app.save_events(*events, event, state_writes=[
         call.request_write(), write_order_states(list(changed.values())),
         remember_answer(call, key, status, body)])
     return Answer(SyncResult(call.sync_id, outcome, counts, errors,

@@ -48,7 +48,7 @@ def _place_once(app, shop, order, payload, actor):
                           order=payload, actor=actor)
     state = OrderStateRow(shop, order.order_id, uuid, 1, "pending", False, None, None,
                           order.placed_at, payload)
-    app.save(event, state_writes=[write_order_states([state])])
+    app.save_events(event, state_writes=[write_order_states([state])])
     return order.order_id, True
 
 
@@ -64,6 +64,6 @@ def _cancel_once(app, shop, order_id, actor) -> bool:
         return False
     event = Order.Cancelled(originator_id=existing.order_uuid, originator_version=existing.version + 1,
                             timestamp=datetime.now(timezone.utc), actor=actor)
-    app.save(event, state_writes=[write_order_states(
+    app.save_events(event, state_writes=[write_order_states(
         [replace(existing, version=existing.version + 1, status="cancelled")])])
     return True

@@ -51,7 +51,7 @@ def _apply_once(app, call, sync_type, rows, render, idempotency_key, dry_run=Fal
                                errors=decision.errors, message=None, parser_version=PARSER_VERSION)
     if dry_run:
         return Answer(pending, status, body, tuple(decision.events))
-    recordings = app.save(*decision.events, sync_event, state_writes=[
+    recordings = app.save_events(*decision.events, sync_event, state_writes=[
         call.request_write(),
         write_product_state([
             ProductStateRow(call.shop, sku, s.product_id, s.version, s.fields, s.sale_prices)

@@ -65,5 +65,5 @@ def _set_once(app, shop, sku, key, sale_price, action_id):
     sale_prices[key] = sale_price
     state = ProductStateRow(shop, sku, row["product_id"], row["version"] + 1, json.loads(row["f"]),
                             sale_prices)
-    app.save(event, state_writes=[write_product_state([state])])
+    app.save_events(event, state_writes=[write_product_state([state])])
     return action_id

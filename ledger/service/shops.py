@@ -62,7 +62,7 @@ def create_shop(app: LedgerApp, values: dict, actor: str) -> None:
     row = {"webshopid": webshopid, "shop_id": shop_id(webshopid), "version": 1, **settings,
            "password_hash": password_hash, "import_password_hash": import_hash,
            "created_at": now, "updated_at": now}
-    app.save(event, state_writes=[write_shop_row(row)])
+    app.save_events(event, state_writes=[write_shop_row(row)])
 
 
 def change_shop(app: LedgerApp, webshopid: str, values: dict, actor: str) -> dict:
@@ -105,5 +105,5 @@ def _change_once(app, webshopid, values, actor):
         row["password_hash"] = password_hash
     if import_hash is not None:
         row["import_password_hash"] = import_hash or None
-    app.save(event, state_writes=[write_shop_row(row)])
+    app.save_events(event, state_writes=[write_shop_row(row)])
     return changes

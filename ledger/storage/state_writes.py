@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from psycopg import Cursor
+from psycopg.types.json import Jsonb
 
 
 @dataclass(frozen=True)
@@ -73,18 +74,20 @@ def write_product_state(rows: Sequence[ProductStateRow]):
     def write(curs: Cursor, _ids: Sequence[int]) -> None:
         if not rows:
             return
-        ordered = sorted(rows, key=lambda r: r.sku)
+        # Binary COPY into a scratch table, then one upsert: array parameters would be dumped as text.
+        curs.execute("CREATE TEMP TABLE IF NOT EXISTS product_state_in (LIKE product_state)"
+                     " ON COMMIT DELETE ROWS")
+        with curs.copy("COPY product_state_in (shop, sku, product_id, version, fields, sale_prices)"
+                       " FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "text", "uuid", "int8", "jsonb", "jsonb"])
+            for r in sorted(rows, key=lambda r: r.sku):
+                copy.write_row((r.shop, r.sku, r.product_id, r.version, Jsonb(r.fields),
+                                Jsonb(r.sale_prices)))
         curs.execute(
             "INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices)"
-            " SELECT * FROM unnest(%s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::jsonb[], %s::jsonb[])"
-            " ON CONFLICT (shop, sku) DO UPDATE SET version = EXCLUDED.version,"
-            " fields = EXCLUDED.fields, sale_prices = EXCLUDED.sale_prices",
-            (
-                [r.shop for r in ordered], [r.sku for r in ordered],
-                [r.product_id for r in ordered], [r.version for r in ordered],
-                [json.dumps(r.fields) for r in ordered], [json.dumps(r.sale_prices) for r in ordered],
-            ),
-        )
+            " SELECT shop, sku, product_id, version, fields, sale_prices FROM product_state_in"
+            " ORDER BY sku ON CONFLICT (shop, sku) DO UPDATE SET version = EXCLUDED.version,"
+            " fields = EXCLUDED.fields, sale_prices = EXCLUDED.sale_prices")
     return write
 
 

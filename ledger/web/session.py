@@ -1,0 +1,90 @@
+"""Browser sessions kept in the server's memory: the cookie carries only a random opaque id (stored as
+its SHA-256 digest); the API token it signed in with stays here, is never sent back and is checked
+again on every request, so a revoked token ends its sessions at once."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+COOKIE = "kl_session"
+COOKIE_PATH = "/ui"
+
+
+def _digest(cookie_value: str) -> str:
+    return hashlib.sha256(cookie_value.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    key: str
+    csrf: str
+    token: str | None = None
+    created: float = field(default_factory=time.monotonic)
+    seen: float = field(default_factory=time.monotonic)
+
+    def __repr__(self) -> str:  # never the token, never the CSRF secret
+        return f"Session(signed_in={self.token is not None})"
+
+
+class SessionStore:
+    """Sessions by the digest of their cookie, least recently seen first (evicted first when full)."""
+
+    def __init__(self, *, idle_seconds: float = 8 * 3600, max_age_seconds: float = 12 * 3600,
+                 capacity: int = 10_000, clock=time.monotonic) -> None:
+        self.idle_seconds = idle_seconds
+        self.max_age_seconds = max_age_seconds
+        self.capacity = capacity
+        self.clock = clock
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def new(self, token: str | None = None) -> tuple[str, Session]:
+        """A fresh session; returns the cookie value (shown to no one but the browser) and the session."""
+        cookie_value = secrets.token_urlsafe(32)
+        now = self.clock()
+        session = Session(_digest(cookie_value), secrets.token_urlsafe(32), token, now, now)
+        self._sessions[session.key] = session
+        while len(self._sessions) > self.capacity:
+            self._sessions.popitem(last=False)
+        return cookie_value, session
+
+    def get(self, cookie_value: str | None) -> Session | None:
+        if not cookie_value or len(cookie_value) > 128:
+            return None
+        key = _digest(cookie_value)
+        session = self._sessions.get(key)
+        if session is None:
+            return None
+        now = self.clock()
+        if now - session.seen > self.idle_seconds or now - session.created > self.max_age_seconds:
+            del self._sessions[key]
+            return None
+        session.seen = now
+        self._sessions.move_to_end(key)
+        return session
+
+    def drop(self, session: Session) -> None:
+        self._sessions.pop(session.key, None)
+
+
+SESSIONS = web.AppKey("ledger_web_sessions", SessionStore)
+
+
+def session_of(request: web.Request) -> Session | None:
+    return request.app[SESSIONS].get(request.cookies.get(COOKIE))
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, cookie_value: str) -> None:
+    response.set_cookie(COOKIE, cookie_value, path=COOKIE_PATH, httponly=True, samesite="Strict",
+                        secure=request.secure)
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(COOKIE, path=COOKIE_PATH)
