@@ -48,13 +48,13 @@ async def apply_batch(conn, batch) -> None:
         if sale_changes or any(f in changes for f in PRICE_FIELDS):
             price_rows.append(_price_row(product, position, event))
     await _write_products(conn, products.values())
-    await conn.executemany(
-        "INSERT INTO field_history (position, field, shop, sku, at, old, new, sync_id, source)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", field_rows)
-    await conn.executemany(
-        "INSERT INTO price_history (position, shop, sku, at, base_price, sale_prices,"
-        " effective_sale_price, sync_id, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        price_rows)
+    await conn.copy_records_to_table(
+        "field_history", records=field_rows,
+        columns=("position", "field", "shop", "sku", "at", "old", "new", "sync_id", "source"))
+    await conn.copy_records_to_table(
+        "price_history", records=price_rows,
+        columns=("position", "shop", "sku", "at", "base_price", "sale_prices", "effective_sale_price",
+                 "sync_id", "source"))
 
 
 def _created(event: Product.Created) -> dict:
@@ -100,13 +100,18 @@ async def _write_products(conn, products) -> None:
             f["category"], f["image"], f["description"], p["sale_prices"], p["version"],
             p["created_at"], p["updated_at"], p["last_sync"],
         ))
-    await conn.executemany(
-        "INSERT INTO product_view (shop, sku, product_id, name, unit, vat, base_price, stock1,"
-        " category, image, description, sale_prices, version, created_at, updated_at, last_sync)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        " ON CONFLICT (shop, sku) DO UPDATE SET name = EXCLUDED.name, unit = EXCLUDED.unit,"
-        " vat = EXCLUDED.vat, base_price = EXCLUDED.base_price, stock1 = EXCLUDED.stock1,"
-        " category = EXCLUDED.category, image = EXCLUDED.image, description = EXCLUDED.description,"
-        " sale_prices = EXCLUDED.sale_prices, version = EXCLUDED.version,"
-        " updated_at = EXCLUDED.updated_at, last_sync = EXCLUDED.last_sync", records)
+    # COPY into a scratch table and upsert from it: one statement instead of one per product.
+    await conn.execute("CREATE TEMP TABLE IF NOT EXISTS product_view_in (LIKE product_view)"
+                       " ON COMMIT DELETE ROWS")
+    await conn.copy_records_to_table("product_view_in", records=records, columns=VIEW_COLUMNS)
+    await conn.execute(
+        f"INSERT INTO product_view ({', '.join(VIEW_COLUMNS)}) SELECT {', '.join(VIEW_COLUMNS)}"
+        " FROM product_view_in ON CONFLICT (shop, sku) DO UPDATE SET name = EXCLUDED.name,"
+        " unit = EXCLUDED.unit, vat = EXCLUDED.vat, base_price = EXCLUDED.base_price,"
+        " stock1 = EXCLUDED.stock1, category = EXCLUDED.category, image = EXCLUDED.image,"
+        " description = EXCLUDED.description, sale_prices = EXCLUDED.sale_prices,"
+        " version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, last_sync = EXCLUDED.last_sync")
 
+
+VIEW_COLUMNS = ("shop", "sku", "product_id", "name", "unit", "vat", "base_price", "stock1", "category",
+                "image", "description", "sale_prices", "version", "created_at", "updated_at", "last_sync")

@@ -23,8 +23,12 @@ from projections.runner import LiveProjector
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # Binary codecs, so that projections can COPY rows with JSON columns.
+    await conn.set_type_codec("json", schema="pg_catalog", format="binary",
+                              encoder=lambda v: json.dumps(v).encode(), decoder=json.loads)
+    await conn.set_type_codec("jsonb", schema="pg_catalog", format="binary",
+                              encoder=lambda v: b"\x01" + json.dumps(v).encode(),
+                              decoder=lambda b: json.loads(b[1:]))
 
 
 async def open_pool(url: str, **kwargs) -> asyncpg.Pool:

@@ -86,7 +86,7 @@ SCHEMAS = {
         "payment_due_days": _nullable({"type": "integer", "minimum": 0, "maximum": 365}),
     }, required=("webshopid", "password"), additionalProperties=False),
     "ShopPatch": _object({
-        "password": {"type": "string", "minLength": 4},
+        "password": _nullable({"type": "string", "minLength": 4, "description": "null leaves it as it is"}),
         "sync_type": {"type": "string", "enum": ["stock_price", "full"]},
         "import_password": _nullable({"type": "string", "minLength": 4, "description": "null removes it"}),
         "shipping_sku": _nullable({"type": "string", "pattern": r"\S"}),
@@ -220,8 +220,11 @@ def _error(name: str) -> dict:
 
 
 def _param(name: str, where: str, schema: dict, description: str = "", required: bool = False) -> dict:
-    return {"name": name, "in": where, "required": required or where == "path", "schema": schema,
-            **({"description": description} if description else {})}
+    parameter = {"name": name, "in": where, "required": required or where == "path", "schema": schema,
+                 **({"description": description} if description else {})}
+    if where == "query" and not required:
+        parameter["allowEmptyValue"] = True  # an empty value counts as absent
+    return parameter
 
 
 SHOP_P = _param("shop", "path", {"type": "string", "minLength": 1}, "the shop's Webshopid")
@@ -231,7 +234,8 @@ ORDER_P = _param("order_id", "path", {"type": "string", "minLength": 1})
 PRIORITY_P = _param("priority", "path", {"type": "integer", "minimum": 0, "maximum": 1000},
                     "the sale price's priority; 10 is Kulcs's and refused")
 LIMIT_P = _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})
-FORMAT_P = _param("format", "query", {"type": "string", "enum": ["json", "csv"]}, "csv for a spreadsheet")
+FORMAT_P = _param("format", "query", {"type": "string", "example": "csv"},
+                  "csv for a spreadsheet; anything else answers JSON")
 
 
 def _operation(summary: str, roles: list[str] | None, responses: dict, *, parameters=(), body=None,

@@ -31,7 +31,7 @@ async def sign_in(request: web.Request) -> web.Response:
     who = await principal_for_token(request.app, token) if token and len(token) < 512 else None
     if who is None:
         return page(request, "sign_in.html", status=401, csrf=session.csrf,
-                    next=safe_next(form.get("next")), failed=True)
+                    next=safe_next(form.get("next")), failed=True, lang_base=request.path)
     store = request.app[SESSIONS]
     store.drop(session)  # a new id once signed in: a planted session id is worth nothing
     cookie_value, _ = store.new(token)

@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from yarl import URL
 
 from ledger.domain.values import BUDAPEST
 from ledger.web import i18n
@@ -59,10 +60,12 @@ def setup(app: web.Application) -> None:
 def context(request: web.Request, **values) -> dict:
     lang = i18n.language(request)
     viewer = request.get(VIEWER)
+    # The language links reload this page; after a POST, the page it belongs to (`lang_base`).
+    here = URL(values.pop("lang_base", None) or (request.rel_url if request.method == "GET" else "/ui/"))
     return {
         "lang": lang, "t": i18n.translator(lang), "viewer": viewer,
         "csrf": viewer.session.csrf if viewer else values.pop("csrf", ""),
-        "lang_urls": {code: str(request.rel_url.update_query(lang=code)) for code in i18n.LANGUAGES},
+        "lang_urls": {code: str(here.update_query(lang=code)) for code in i18n.LANGUAGES},
         "shop": request.match_info.get("shop"), "nav": "", **values,
     }
 

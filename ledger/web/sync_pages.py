@@ -91,7 +91,8 @@ async def dry_run(request: web.Request) -> web.Response:
     viewer, shop = await open_shop(request, SUPPORT)
     await checked_form(request, viewer.session)
     answer = await _replay(request, shop, dry_run=True)
-    return await _sync_page(request, shop, dry_run=answer)
+    here = request.app.router["ui_sync"].url_for(shop=shop, sync_id=request.match_info["sync_id"])
+    return await _sync_page(request, shop, dry_run=answer, lang_base=str(here))
 
 
 async def replay_form(request: web.Request) -> web.Response:
@@ -113,7 +114,7 @@ async def replay_for_real(request: web.Request) -> web.Response:
         if found is None:
             raise http_error(request, 404, "not_found")
         return page(request, "replay_confirm.html", status=400, nav="syncs", sync=found,
-                    missing_confirmation=True)
+                    missing_confirmation=True, lang_base=request.path)
     answer = await _replay(request, shop, dry_run=False)
     projector = request.app[PROJECTOR]
     async with request.app[POOL].acquire() as conn:
