@@ -39,6 +39,32 @@ class ProductUpload:
     encoding: str
 
 
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """A <termek> as text, before any value is read: cheap to fingerprint, parsed only when needed."""
+
+    index: int
+    element: object = field(repr=False, compare=False)
+    sku_text: str | None
+    texts: tuple[tuple[str, str], ...]
+
+    def fingerprint(self, elements: frozenset[str], salt: str) -> bytes:
+        h = hashlib.blake2b(salt.encode(), digest_size=16)
+        for name, text in self.texts:
+            if name in elements:
+                h.update(name.encode())
+                h.update(b"\x00")
+                h.update(text.encode())
+                h.update(b"\x01")
+        return h.digest()
+
+
+@dataclass(frozen=True, slots=True)
+class RawUpload:
+    rows: list[RawRow]
+    encoding: str
+
+
 class _FieldError(ValueError):
     pass
 
@@ -46,13 +72,32 @@ class _FieldError(ValueError):
 def parse_product_upload(
     body: bytes, *, max_rows: int = 200_000, max_field_chars: int = 100_000
 ) -> ProductUpload:
+    raw = read_raw_rows(body, max_rows=max_rows)
+    rows = [parse_raw_row(row, max_field_chars) for row in raw.rows]
+    return ProductUpload(rows=rows, encoding=raw.encoding)
+
+
+def read_raw_rows(body: bytes, *, max_rows: int = 200_000) -> RawUpload:
     root = parse_xml_safely(body, expected_roots=("termekek",))
     encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
     products = [element for element in root if local_name(element) == "termek"]
     if len(products) > max_rows:
         raise DocumentError(f"túl sok sor: {len(products)} (legfeljebb {max_rows})")
-    rows = [_parse_row(index, element, max_field_chars) for index, element in enumerate(products, 1)]
-    return ProductUpload(rows=rows, encoding=encoding)
+    return RawUpload([_raw_row(index, element) for index, element in enumerate(products, 1)], encoding)
+
+
+def _raw_row(index: int, product) -> RawRow:
+    texts = []
+    for element in product:
+        name = local_name(element)
+        if name in _FIELD_PARSERS:
+            texts.append((name, "".join(element.itertext()) if len(element) else (element.text or "")))
+    sku_text = next((text.strip() for name, text in texts if name == "termekkod"), None)
+    return RawRow(index, product, sku_text or None, tuple(texts))
+
+
+def parse_raw_row(raw: RawRow, max_field_chars: int = 100_000) -> ProductRow:
+    return _parse_row(raw.index, raw.element, max_field_chars)
 
 
 def _parse_row(index: int, product, max_field_chars: int) -> ProductRow:

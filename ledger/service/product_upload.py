@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from ledger.domain.categories import CategoryBook
-from ledger.domain.product_push import ProductState, SyncContext, decide_push
+from ledger.domain.product_push import ELEMENTS_OF_MODE, ProductState, SyncContext, decide_push
 from ledger.kulcs.answers import render_upload_answer
-from ledger.kulcs.product_upload import PARSER_VERSION, parse_product_upload
+from ledger.kulcs.product_upload import PARSER_VERSION, parse_raw_row, read_raw_rows
 from ledger.kulcs.xml_safety import DocumentError
 from ledger.service.answers import (
     Answer, Render, answer_duplicate, previous_answer, reject_document, remember_answer,
@@ -15,7 +16,7 @@ from ledger.service.calls import ReceivedCall, SyncResult, sync_recorded
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.storage.state_writes import (
     CategoryStateRow, ProductStateRow, StoredImage, write_category_state, write_images,
-    write_product_state,
+    write_fingerprints, write_product_state,
 )
 
 
@@ -27,7 +28,7 @@ def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *,
     if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
     try:
-        upload = parse_product_upload(call.body if xml is None else xml, max_rows=max_rows)
+        upload = read_raw_rows(call.body if xml is None else xml, max_rows=max_rows)
     except DocumentError as error:
         return reject_document(app, call, str(error), render=render, key=idempotency_key,
                                parser_version=PARSER_VERSION, dry_run=dry_run)
@@ -36,27 +37,34 @@ def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *,
 
 
 
-def _apply_once(app, call, sync_type, rows, render, idempotency_key, dry_run=False) -> Answer:
+def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run=False) -> Answer:
     if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
-    skus = sorted({row.sku for row in rows if row.sku and not row.errors})
-    states = load_product_states(app, call.shop, skus)
+    skus = sorted({raw.sku_text for raw in raw_rows if raw.sku_text})
+    states, fingerprints = load_product_states(app, call.shop, skus)
+    rows, seen_again, new_fingerprints = _rows_to_decide(app, call.shop, sync_type, raw_rows,
+                                                         states, fingerprints)
     book = load_category_book(app, call.shop) if sync_type == "full" else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
     decision = decide_push(ctx, sync_type, rows, states, book)
+    decision.counts["received"] += seen_again
+    decision.counts["unchanged"] += seen_again
     pending = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors)
     status, body = render(pending)
     sync_event = sync_recorded(call, outcome=decision.outcome, counts=decision.counts,
                                errors=decision.errors, message=None, parser_version=PARSER_VERSION)
     if dry_run:
         return Answer(pending, status, body, tuple(decision.events))
+    changed = {sku: new_fingerprints.pop(sku, None) for sku in decision.changed_states}
     recordings = app.save_events(*decision.events, sync_event, state_writes=[
         call.request_write(),
         write_product_state([
-            ProductStateRow(call.shop, sku, s.product_id, s.version, s.fields, s.sale_prices)
+            ProductStateRow(call.shop, sku, s.product_id, s.version, s.fields, s.sale_prices, changed[sku])
             for sku, s in decision.changed_states.items()
         ]),
+        write_fingerprints(call.shop, {sku: fp for sku, fp in new_fingerprints.items()
+                                       if sku in states and fp != fingerprints.get(sku)}),
         write_category_state([
             CategoryStateRow(call.shop, e.category_key, e.originator_id, 1, e.kulcs_id, e.name,
                              e.parent_key, True)
@@ -71,14 +79,42 @@ def _apply_once(app, call, sync_type, rows, render, idempotency_key, dry_run=Fal
     return Answer(result, status, body, tuple(decision.events))
 
 
-def load_product_states(app: LedgerApp, shop: str, skus: list[str]) -> dict[str, ProductState]:
+def _rows_to_decide(app, shop, sync_type, raw_rows, states, fingerprints):
+    """The rows worth parsing: a SKU sent once whose row reads exactly as the last one applied
+    (same parser, mode and category tree) cannot change anything and is counted unchanged."""
+    elements = ELEMENTS_OF_MODE[sync_type] | {"termekkod"}
+    salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, shop, sync_type)}"
+    occurrences = Counter(raw.sku_text for raw in raw_rows)
+    rows, seen_again, new_fingerprints = [], 0, {}
+    for raw in raw_rows:
+        fingerprint = raw.fingerprint(elements, salt) if occurrences[raw.sku_text] == 1 else None
+        if fingerprint is not None and raw.sku_text in states and fingerprints.get(raw.sku_text) == fingerprint:
+            seen_again += 1
+            continue
+        row = parse_raw_row(raw)
+        rows.append(row)
+        if row.sku and not row.errors:
+            new_fingerprints[row.sku] = fingerprint
+    return rows, seen_again, new_fingerprints
+
+
+def _category_epoch(app, shop: str, sync_type: str) -> int:
+    if sync_type != "full":
+        return 0
+    return app.fetch("SELECT coalesce(sum(version), 0) + count(*) AS epoch FROM category_state"
+                     " WHERE shop = %s", (shop,))[0]["epoch"]
+
+
+def load_product_states(app: LedgerApp, shop: str, skus: list[str]):
+    """The decision state of these SKUs, and the fingerprints of the rows that last set them."""
     if not skus:
-        return {}
+        return {}, {}
     rows = app.fetch(
-        "SELECT sku, product_id, version, fields::text AS fields, sale_prices::text AS sale_prices"
-        " FROM product_state WHERE shop = %s AND sku = ANY(%s)", (shop, skus))
-    return {r["sku"]: ProductState(r["product_id"], r["version"], json.loads(r["fields"]),
-                                   json.loads(r["sale_prices"])) for r in rows}
+        "SELECT sku, product_id, version, fields::text AS fields, sale_prices::text AS sale_prices,"
+        " fingerprint FROM product_state WHERE shop = %s AND sku = ANY(%s)", (shop, skus))
+    states = {r["sku"]: ProductState(r["product_id"], r["version"], json.loads(r["fields"]),
+                                     json.loads(r["sale_prices"])) for r in rows}
+    return states, {r["sku"]: r["fingerprint"] and bytes(r["fingerprint"]) for r in rows}
 
 
 def load_category_book(app: LedgerApp, shop: str) -> CategoryBook:

@@ -35,6 +35,7 @@ class ProductStateRow:
     version: int
     fields: dict
     sale_prices: dict
+    fingerprint: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -80,32 +81,49 @@ def write_product_state(rows: Sequence[ProductStateRow]):
         # Binary COPY into a scratch table, then one upsert: array parameters would be dumped as text.
         curs.execute("CREATE TEMP TABLE IF NOT EXISTS product_state_in (LIKE product_state)"
                      " ON COMMIT DELETE ROWS")
-        with curs.copy("COPY product_state_in (shop, sku, product_id, version, fields, sale_prices)"
-                       " FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "text", "uuid", "int8", "jsonb", "jsonb"])
+        with curs.copy("COPY product_state_in (shop, sku, product_id, version, fields, sale_prices,"
+                       " fingerprint) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "text", "uuid", "int8", "jsonb", "jsonb", "bytea"])
             for r in sorted(rows, key=lambda r: r.sku):
                 copy.write_row((r.shop, r.sku, r.product_id, r.version, Jsonb(r.fields),
-                                Jsonb(r.sale_prices)))
+                                Jsonb(r.sale_prices), r.fingerprint))
         curs.execute(
-            "INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices)"
-            " SELECT shop, sku, product_id, version, fields, sale_prices FROM product_state_in"
+            "INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices, fingerprint)"
+            " SELECT shop, sku, product_id, version, fields, sale_prices, fingerprint FROM product_state_in"
             " ORDER BY sku" + _PRODUCT_UPSERT_TAIL)
     return write
 
 
 SMALL_WRITE = 20
 _PRODUCT_UPSERT_TAIL = (" ON CONFLICT (shop, sku) DO UPDATE SET version = EXCLUDED.version,"
-                        " fields = EXCLUDED.fields, sale_prices = EXCLUDED.sale_prices")
+                        " fields = EXCLUDED.fields, sale_prices = EXCLUDED.sale_prices,"
+                        " fingerprint = EXCLUDED.fingerprint")
 
 
 def _upsert_few_products(curs: Cursor, rows: Sequence[ProductStateRow]) -> None:
     """A small sync's rows in one plain statement: cheaper than a scratch table under the lock."""
     ordered = sorted(rows, key=lambda r: r.sku)
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(ordered))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(ordered))
     params = [v for r in ordered for v in (r.shop, r.sku, r.product_id, r.version, Jsonb(r.fields),
-                                           Jsonb(r.sale_prices))]
-    curs.execute("INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices)"
-                 f" VALUES {values}" + _PRODUCT_UPSERT_TAIL, params)
+                                           Jsonb(r.sale_prices), r.fingerprint)]
+    curs.execute("INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices,"
+                 f" fingerprint) VALUES {values}" + _PRODUCT_UPSERT_TAIL, params)
+
+
+def write_fingerprints(shop: str, fingerprints: dict[str, bytes | None]):
+    """Rows that changed nothing but were sent in other words ("10 000" for "10000")."""
+    def write(curs: Cursor, _ids: Sequence[int]) -> None:
+        if not fingerprints:
+            return
+        curs.execute("CREATE TEMP TABLE IF NOT EXISTS fingerprint_in (sku text, fingerprint bytea)"
+                     " ON COMMIT DELETE ROWS")
+        with curs.copy("COPY fingerprint_in (sku, fingerprint) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "bytea"])
+            for sku, fingerprint in sorted(fingerprints.items()):
+                copy.write_row((sku, fingerprint))
+        curs.execute("UPDATE product_state p SET fingerprint = f.fingerprint FROM fingerprint_in f"
+                     " WHERE p.shop = %s AND p.sku = f.sku", (shop,))
+    return write
 
 
 def write_category_state(rows: Sequence[CategoryStateRow]):

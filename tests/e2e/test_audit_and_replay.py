@@ -169,7 +169,7 @@ async def test_a_request_an_older_parser_rejected_is_reparsed_and_applied(client
     def older_parser(body, **_):
         raise DocumentError("parser 0: ismeretlen formátum")
 
-    monkeypatch.setattr(product_upload, "parse_product_upload", older_parser)
+    monkeypatch.setattr(product_upload, "read_raw_rows", older_parser)
     response = await client.post("/kulcs/bolt/products", headers=KULCS,
                                  data=product_xml([{"termekkod": "P", "ar": "5"}]))
     assert response.status == 400

@@ -97,3 +97,26 @@ def test_concurrent_conflict_is_retried_not_lost(ledger_app, shop, db_url, monke
             "SELECT version, fields->>'base_price', fields->>'stock1' FROM product_state WHERE sku='A'"
         ).fetchone()
     assert (version, base, stock) == (3, "120.00", "7")
+
+
+def test_rows_that_read_as_the_last_ones_applied_are_not_parsed_again(ledger_app, shop, db_url, monkeypatch):
+    rows = [{"termekkod": f"F-{n}", "ar": "1 000,00", "arakcios": "900", "nev": "Fűrész"} for n in range(5)]
+    push(ledger_app, shop, rows)
+    parsed = []
+    real_parse = product_upload.parse_raw_row
+    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw: parsed.append(raw.sku_text) or real_parse(raw))
+    again = push(ledger_app, shop, rows)
+    assert parsed == [] and again.counts["unchanged"] == 5 and again.counts["received"] == 5
+    rows[2]["ar"] = "1 100"
+    rows[3]["ar"] = "1000"  # the same value written differently: parsed, unchanged, remembered
+    changed = push(ledger_app, shop, rows)
+    assert parsed == ["F-2", "F-3"] and (changed.counts["modified"], changed.counts["unchanged"]) == (1, 4)
+    parsed.clear()
+    push(ledger_app, shop, rows)
+    assert parsed == []
+
+
+def test_a_sku_sent_twice_is_always_decided(ledger_app, shop, monkeypatch):
+    push(ledger_app, shop, [{"termekkod": "T", "ar": "1"}])
+    result = push(ledger_app, shop, [{"termekkod": "T", "ar": "2"}, {"termekkod": "T", "ar": "1"}])
+    assert result.counts["modified"] == 2
