@@ -99,10 +99,12 @@ def _rows_to_decide(app, shop, sync_type, raw_rows, states, fingerprints):
 
 
 def _category_epoch(app, shop: str, sync_type: str) -> int:
+    """Changes with Kulcs's category tree (U5), which can make the same `kat` mean another category;
+    categories that pushes create from names resolve the same name the same way again."""
     if sync_type != "full":
         return 0
     return app.fetch("SELECT coalesce(sum(version), 0) + count(*) AS epoch FROM category_state"
-                     " WHERE shop = %s", (shop,))[0]["epoch"]
+                     " WHERE shop = %s AND kulcs_id IS NOT NULL", (shop,))[0]["epoch"]
 
 
 def load_product_states(app: LedgerApp, shop: str, skus: list[str]):

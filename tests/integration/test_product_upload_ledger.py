@@ -120,3 +120,12 @@ def test_a_sku_sent_twice_is_always_decided(ledger_app, shop, monkeypatch):
     push(ledger_app, shop, [{"termekkod": "T", "ar": "1"}])
     result = push(ledger_app, shop, [{"termekkod": "T", "ar": "2"}, {"termekkod": "T", "ar": "1"}])
     assert result.counts["modified"] == 2
+
+
+def test_categories_a_push_creates_do_not_make_its_rows_look_new(ledger_app, shop, monkeypatch):
+    rows = [{"termekkod": f"K-{n}", "ar": "5", "kat": f"Kategória {n % 2}"} for n in range(4)]
+    push(ledger_app, shop, rows)
+    parsed = []
+    real_parse = product_upload.parse_raw_row
+    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw: parsed.append(raw.sku_text) or real_parse(raw))
+    assert push(ledger_app, shop, rows).counts["unchanged"] == 4 and parsed == []
