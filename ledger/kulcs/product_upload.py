@@ -49,14 +49,8 @@ class RawRow:
     texts: tuple[tuple[str, str], ...]
 
     def fingerprint(self, elements: frozenset[str], salt: str) -> bytes:
-        h = hashlib.blake2b(salt.encode(), digest_size=16)
-        for name, text in self.texts:
-            if name in elements:
-                h.update(name.encode())
-                h.update(b"\x00")
-                h.update(text.encode())
-                h.update(b"\x01")
-        return h.digest()
+        kept = "\x01".join(f"{name}\x00{text}" for name, text in self.texts if name in elements)
+        return hashlib.blake2b(f"{salt}\x02{kept}".encode(), digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +83,8 @@ def read_raw_rows(body: bytes, *, max_rows: int = 200_000) -> RawUpload:
 def _raw_row(index: int, product) -> RawRow:
     texts = []
     for element in product:
-        name = local_name(element)
+        tag = element.tag
+        name = tag.lower() if isinstance(tag, str) and tag[0] != "{" else local_name(element)
         if name in _FIELD_PARSERS:
             texts.append((name, "".join(element.itertext()) if len(element) else (element.text or "")))
     sku_text = next((text.strip() for name, text in texts if name == "termekkod"), None)

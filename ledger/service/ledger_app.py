@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Recording
+from psycopg.rows import tuple_row
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
@@ -23,6 +24,12 @@ class LedgerApp(Application):
         recordings = self._record(processing_event)
         self._notify(recordings)
         return recordings
+
+    def fetch_tuples(self, sql: str, params=()) -> list[tuple]:
+        with self.recorder.datastore.get_connection() as conn:
+            with conn.cursor(row_factory=tuple_row) as curs:
+                curs.execute(sql, params)
+                return list(curs.fetchall())
 
     def fetch(self, sql: str, params=()) -> list[dict]:
         with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:

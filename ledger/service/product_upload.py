@@ -111,12 +111,43 @@ def load_product_states(app: LedgerApp, shop: str, skus: list[str]):
     """The decision state of these SKUs, and the fingerprints of the rows that last set them."""
     if not skus:
         return {}, {}
-    rows = app.fetch(
-        "SELECT sku, product_id, version, fields::text AS fields, sale_prices::text AS sale_prices,"
-        " fingerprint FROM product_state WHERE shop = %s AND sku = ANY(%s)", (shop, skus))
-    states = {r["sku"]: ProductState(r["product_id"], r["version"], json.loads(r["fields"]),
-                                     json.loads(r["sale_prices"])) for r in rows}
-    return states, {r["sku"]: r["fingerprint"] and bytes(r["fingerprint"]) for r in rows}
+    rows = app.fetch_tuples(
+        "SELECT sku, product_id, version, fields::text, sale_prices::text, fingerprint"
+        " FROM product_state WHERE shop = %s AND sku = ANY(%s)", (shop, skus))
+    states = LazyStates({sku: (pid, version, fields, sale_prices)
+                         for sku, pid, version, fields, sale_prices, _ in rows})
+    return states, {row[0]: row[5] and bytes(row[5]) for row in rows}
+
+
+class LazyStates(dict):
+    """Decision states decoded from JSON only when a row is decided: most rows of a catalogue push
+    are recognised by their fingerprint and never need theirs."""
+
+    def __init__(self, raw: dict) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def __contains__(self, sku) -> bool:
+        return dict.__contains__(self, sku) or sku in self._raw
+
+    def get(self, sku, default=None):
+        if dict.__contains__(self, sku):
+            return dict.__getitem__(self, sku)
+        if sku in self._raw:
+            pid, version, fields, sale_prices = self._raw.pop(sku)
+            state = ProductState(pid, version, json.loads(fields), json.loads(sale_prices))
+            dict.__setitem__(self, sku, state)
+            return state
+        return default
+
+    def __getitem__(self, sku):
+        state = self.get(sku, _MISSING)
+        if state is _MISSING:
+            raise KeyError(sku)
+        return state
+
+
+_MISSING = object()
 
 
 def load_category_book(app: LedgerApp, shop: str) -> CategoryBook:
