@@ -102,6 +102,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     if request.path == "/ui" or request.path.startswith("/ui/"):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.path.startswith("/ui/static/"):  # the style sheet may be cached; pages never are
+            response.headers["Cache-Control"] = "public, max-age=3600"
 
 
 def see_other(location: str) -> web.Response:
