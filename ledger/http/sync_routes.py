@@ -37,13 +37,15 @@ async def raw_request(request: web.Request) -> web.Response:
         row = await read.recorded_request(conn, shop, uuid_param(request, "sync_id"))
     if row is None:
         raise json_error(404, "no such sync")
-    response = web.Response(body=bytes(row["body"]), headers={
+    # Served as a download, never rendered: the bytes are whatever a client sent.
+    return web.Response(body=bytes(row["body"]), content_type="application/octet-stream", headers={
         "X-Kulcs-Method": row["method"], "X-Kulcs-Path": row["path"], "X-Kulcs-Query": row["query"],
+        "X-Kulcs-Content-Type": row["content_type"] or "",
         "X-Kulcs-Received-At": row["received_at"].isoformat(),
         "X-Kulcs-Body-SHA256": row["body_sha256"],
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{row["sync_id"]}.bin"',
     })
-    response.headers["Content-Type"] = row["content_type"] or "application/octet-stream"
-    return response
 
 
 def add_routes(app: web.Application) -> None:
