@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ledger.domain.values import money
@@ -238,8 +238,11 @@ def _placed_at(value) -> datetime:
         placed_at = datetime.fromisoformat(value)
     except ValueError:
         raise _invalid("placed_at", "must be an ISO 8601 time with an offset") from None
-    if placed_at.utcoffset() is None:
+    offset = placed_at.utcoffset()
+    if offset is None:
         raise _invalid("placed_at", "must carry a UTC offset (e.g. +01:00)")
+    if abs(offset) >= timedelta(hours=16) or not 1900 <= placed_at.year <= 2999:
+        raise _invalid("placed_at", "must be a real time (offset within ±15:59, year 1900–2999)")
     return placed_at
 
 
@@ -260,12 +263,16 @@ def _mapping(value, field: str) -> dict:
 def _optional_text(value, field: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise _invalid(field, "must be a string")
+    if value is not None and "\x00" in value:
+        raise _invalid(field, "must not contain NUL characters")
     return value
 
 
 def _required_text(value, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _invalid(field, "is required and must be a non-empty string")
+    if "\x00" in value:
+        raise _invalid(field, "must not contain NUL characters")
     return value
 
 

@@ -8,7 +8,8 @@ import structlog
 from aiohttp import web
 
 from ledger.http.metrics import REQUEST_SECONDS, REQUESTS, route_of
-from ledger.http.outage import RETRY_AFTER_SECONDS, STORAGE_DOWN
+from ledger.http.outage import RETRY_AFTER_SECONDS, STORAGE_DOWN, UNSTORABLE_INPUT
+from ledger.service.ledger_app import Contended
 from ledger.kulcs.answers import error_answer
 
 log = structlog.get_logger("http")
@@ -39,6 +40,16 @@ async def request_context(request: web.Request, handler):
     except web.HTTPException as exc:
         status = exc.status
         raise
+    except Contended:
+        status = 503
+        log.warning("write_contended")
+        return error_response(request, 503, "too many concurrent writes to the same products, retry later",
+                              {"Retry-After": "1"})
+    except UNSTORABLE_INPUT as exc:
+        status = 400
+        log.warning("unstorable_input", error_type=type(exc).__name__)
+        return error_response(request, 400, "the request holds a value that cannot be stored"
+                              " (e.g. a NUL character or a time outside the calendar)")
     except STORAGE_DOWN as exc:
         status = 503
         log.warning("storage_unavailable", error_type=type(exc).__name__)

@@ -141,7 +141,7 @@ SCHEMAS = {
            for group in ("same", "different", "only_this", "only_other")},
         "syncs": _object({"this": {"type": "object"}, "other": {"type": "object"}}),
     }, required=("sync_id", "against", "counts", "same", "different", "only_this", "only_other")),
-    "Replay": _object({"dry_run": {"type": "boolean", "default": True}}, additionalProperties=False),
+    "Replay": _object({"dry_run": {"type": "boolean", "default": True}}),
     "ReplayResult": _object({
         "dry_run": BOOLEAN, "replay_of": UUID, "sync_id": _nullable(UUID), "kind": STRING,
         "outcome": {"type": "string", "enum": OUTCOMES}, "counts": {"type": "object"},
@@ -163,7 +163,9 @@ SCHEMAS = {
     }, required=("sku", "name", "quantity", "net_unit_price", "vat")),
     "OrderCreate": _object({
         "order_id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
-        "placed_at": TIME, "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+        "placed_at": {**TIME, "pattern": r"(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$",
+                      "description": "ISO 8601 with an offset within +-15:59"},
+        "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
         "customer": {"type": "object"}, "billing_address": {"type": "object"},
         "shipping_address": {"type": "object"}, "payment_method": STRING, "shipping_method": STRING,
         "lines": {**_array(_ref("OrderLine")), "minItems": 1},

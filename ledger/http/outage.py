@@ -6,7 +6,7 @@ import asyncio
 import asyncpg
 import psycopg
 import psycopg_pool
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import DataError, InterfaceError, OperationalError
 
 STORAGE_DOWN = (
     OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError,
@@ -15,3 +15,7 @@ STORAGE_DOWN = (
     asyncpg.exceptions.TooManyConnectionsError, ConnectionError, OSError, asyncio.TimeoutError,
 )
 RETRY_AFTER_SECONDS = "5"
+
+# A value the database will not store (a NUL character, a time outside its calendar): the client's
+# input, so a 400, whichever check let it through.
+UNSTORABLE_INPUT = (asyncpg.exceptions.DataError, psycopg.DataError, DataError)

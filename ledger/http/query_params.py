@@ -12,7 +12,14 @@ from ledger.http.api_auth import json_error
 def parse_instant(raw: str, naive_zone=timezone.utc) -> datetime:
     """ISO 8601; a '+' that a query string turned into a space is put back; no offset: `naive_zone`."""
     value = datetime.fromisoformat(raw.strip().replace(" ", "+").replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=naive_zone)
+    value = value if value.tzinfo else value.replace(tzinfo=naive_zone)
+    try:
+        in_utc = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("outside the calendar") from None
+    if not 1 < in_utc.year < 9999:
+        raise ValueError("outside the range of times kept")
+    return value
 
 
 def time_param(request: web.Request, name: str) -> datetime | None:

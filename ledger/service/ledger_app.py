@@ -1,6 +1,8 @@
 """The eventsourcing Application that owns the write side."""
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -9,7 +11,11 @@ from eventsourcing.persistence import IntegrityError, Recording
 from psycopg.rows import tuple_row
 
 T = TypeVar("T")
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 30
+
+
+class Contended(Exception):
+    """Other writers kept winning: the caller is asked to come back (503 with Retry-After)."""
 
 
 class LedgerApp(Application):
@@ -46,7 +52,9 @@ def retry_on_conflict(command: Callable[[], T]) -> T:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return command()
-        except IntegrityError:
+        except IntegrityError as error:
             if attempt == MAX_ATTEMPTS:
-                raise
+                raise Contended(str(error)) from error
+            # Jittered, growing pauses, so writers that collided do not collide again in step.
+            time.sleep(random.uniform(0, min(0.5, 0.004 * 2 ** attempt)))
     raise AssertionError("unreachable")

@@ -25,19 +25,30 @@ def parse_sale_price(priority: str, body: dict) -> tuple[str, dict]:
         raise ShopError("priority must be from 0 to 1000")
     try:
         price = Decimal(str(body["price"]))
-        if not price.is_finite() or price < 0:
+        if not price.is_finite() or price < 0 or price >= MAX_PRICE or -price.as_tuple().exponent > 4:
             raise InvalidOperation
     except (KeyError, InvalidOperation, ValueError):
-        raise ShopError("price must be a non-negative decimal string") from None
-    try:
-        valid_from = date.fromisoformat(body["valid_from"]).isoformat() if body.get("valid_from") else None
-        valid_to = date.fromisoformat(body["valid_to"]).isoformat() if body.get("valid_to") else None
-    except (TypeError, ValueError):
-        raise ShopError("valid_from and valid_to must be dates (YYYY-MM-DD)") from None
+        raise ShopError("price must be a non-negative decimal string below 10^12, at most 4 decimals") from None
+    valid_from, valid_to = _day(body, "valid_from"), _day(body, "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise ShopError("valid_to is before valid_from")
     return str(number), {"price": money(price), "valid_from": valid_from, "valid_to": valid_to,
                          "source": "shop"}
+
+
+MAX_PRICE = Decimal(10) ** 12
+
+
+def _day(body: dict, name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise TypeError
+        return date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise ShopError(f"{name} must be a date (YYYY-MM-DD) or null") from None
 
 
 def set_shop_sale_price(app: LedgerApp, shop: str, sku: str, priority: str, body: dict) -> UUID | None:

@@ -21,6 +21,9 @@ DEFAULTS = {"sync_type": "stock_price", "shipping_sku": None, "payment_fee_sku":
 
 
 def validate_settings(values: dict, *, partial: bool) -> dict:
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ShopError(f"{name} must not contain NUL characters")
     unknown = set(values) - set(PLAIN_SETTINGS) - {"password", "import_password", "webshopid"}
     if unknown:
         raise ShopError(f"unknown settings: {', '.join(sorted(unknown))}")
