@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import psycopg
-import pytest
 
 from ledger.domain.values import budapest_day
 from ledger.http.keys import LEDGER
