@@ -1,6 +1,8 @@
 """Orders as the shop and support see them: placed, handed over to Kulcs (which syncs), confirmed."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from ledger.domain.order import Order
 
 
@@ -10,8 +12,9 @@ async def apply_batch(conn, batch) -> None:
         if isinstance(event, Order.Created):
             await conn.execute(
                 "INSERT INTO order_view (order_uuid, shop, order_id, status, placed_at, created_at,"
-                " payload, updated_at) VALUES ($1, $2, $3, 'pending', $4::text::timestamptz, $5, $6, $5)",
-                event.originator_id, event.shop, event.order_id, event.order["placed_at"],
+                " payload, updated_at) VALUES ($1, $2, $3, 'pending', $4, $5, $6, $5)",
+                event.originator_id, event.shop, event.order_id,
+                datetime.fromisoformat(event.order["placed_at"]),
                 event.timestamp, event.order)
         elif isinstance(event, Order.Cancelled):
             await conn.execute("UPDATE order_view SET status = 'cancelled', cancelled_at = $2,"

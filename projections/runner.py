@@ -15,6 +15,7 @@ PROJECTIONS = (product_state, categories, orders, sync_log, shop_settings)
 VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view", "sync_log",
                "shop_settings_history")
 BATCH_SIZE = 2000
+WAKE_GATHER_SECONDS = 0.03
 
 log = structlog.get_logger("projections")
 
@@ -102,6 +103,9 @@ class LiveProjector:
                 await asyncio.sleep(1)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            # Under a stream of small pushes, one page per push costs more than the pushes themselves:
+            # let a few gather first.
+            await asyncio.sleep(WAKE_GATHER_SECONDS)
             self._wake.clear()
 
     async def wait_for(self, position: int, timeout: float = 10.0) -> bool:

@@ -32,7 +32,12 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def open_pool(url: str, **kwargs) -> asyncpg.Pool:
-    return await asyncpg.create_pool(url, init=init_connection, **kwargs)
+    return await asyncpg.create_pool(url, init=init_connection, reset=_keep_session, **kwargs)
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Connections go back to the pool as they are: every use runs in its own transaction block, and
+    asyncpg's default reset (RESET ALL, UNLISTEN, …) costs a round trip per checkout."""
 
 
 async def database_ctx(app: web.Application):

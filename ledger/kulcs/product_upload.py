@@ -44,7 +44,6 @@ class RawRow:
     """A <termek> as text, before any value is read: cheap to fingerprint, parsed only when needed."""
 
     index: int
-    element: object = field(repr=False, compare=False)
     sku_text: str | None
     texts: tuple[tuple[str, str], ...]
 
@@ -88,25 +87,21 @@ def _raw_row(index: int, product) -> RawRow:
         if name in _FIELD_PARSERS:
             texts.append((name, "".join(element.itertext()) if len(element) else (element.text or "")))
     sku_text = next((text.strip() for name, text in texts if name == "termekkod"), None)
-    return RawRow(index, product, sku_text or None, tuple(texts))
+    return RawRow(index, sku_text or None, tuple(texts))
 
 
 def parse_raw_row(raw: RawRow, max_field_chars: int = 100_000) -> ProductRow:
-    return _parse_row(raw.index, raw.element, max_field_chars)
+    return _parse_row(raw.index, raw.texts, max_field_chars)
 
 
-def _parse_row(index: int, product, max_field_chars: int) -> ProductRow:
+def _parse_row(index: int, texts: tuple[tuple[str, str], ...], max_field_chars: int) -> ProductRow:
     sku, values, errors, seen = None, {}, [], set()
-    for element in product:
-        name = local_name(element)
-        parse = _FIELD_PARSERS.get(name)
-        if parse is None:
-            continue
+    for name, text in texts:
+        parse = _FIELD_PARSERS[name]
         if name in seen:
             errors.append(f"{name}: többször szerepel")
             continue
         seen.add(name)
-        text = "".join(element.itertext()) if len(element) else (element.text or "")
         try:
             value = parse(text.strip())
             if len(text) > max_field_chars and not _is_image_data(value):

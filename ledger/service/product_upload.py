@@ -44,7 +44,8 @@ def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run
     states, fingerprints = load_product_states(app, call.shop, skus)
     rows, seen_again, new_fingerprints = _rows_to_decide(app, call.shop, sync_type, raw_rows,
                                                          states, fingerprints)
-    book = load_category_book(app, call.shop) if sync_type == "full" else CategoryBook(call.shop)
+    uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
+    book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
     decision = decide_push(ctx, sync_type, rows, states, book)
@@ -83,7 +84,7 @@ def _rows_to_decide(app, shop, sync_type, raw_rows, states, fingerprints):
     """The rows worth parsing: a SKU sent once whose row reads exactly as the last one applied
     (same parser, mode and category tree) cannot change anything and is counted unchanged."""
     elements = ELEMENTS_OF_MODE[sync_type] | {"termekkod"}
-    salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, shop, sync_type)}"
+    salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, shop, sync_type, raw_rows)}"
     occurrences = Counter(raw.sku_text for raw in raw_rows)
     rows, seen_again, new_fingerprints = [], 0, {}
     for raw in raw_rows:
@@ -98,10 +99,10 @@ def _rows_to_decide(app, shop, sync_type, raw_rows, states, fingerprints):
     return rows, seen_again, new_fingerprints
 
 
-def _category_epoch(app, shop: str, sync_type: str) -> int:
+def _category_epoch(app, shop: str, sync_type: str, raw_rows) -> int:
     """Changes with Kulcs's category tree (U5), which can make the same `kat` mean another category;
     categories that pushes create from names resolve the same name the same way again."""
-    if sync_type != "full":
+    if sync_type != "full" or not any(name == "kat" for raw in raw_rows for name, _ in raw.texts):
         return 0
     return app.fetch("SELECT coalesce(sum(version), 0) + count(*) AS epoch FROM category_state"
                      " WHERE shop = %s AND kulcs_id IS NOT NULL", (shop,))[0]["epoch"]

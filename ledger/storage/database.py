@@ -50,6 +50,6 @@ def eventsourcing_env(url: str, *, pool_size: int = 4) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
-        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_PRE_PING": "n",  # a dead connection fails once and the recorder's retry takes another
         "CREATE_TABLE": "n",
     }
