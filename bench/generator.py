@@ -47,3 +47,12 @@ def to_xml(rows: list[dict], encoding: str = "windows-1250") -> bytes:
 
 def catalogue_xml(rows: int, seed: int = 1) -> bytes:
     return to_xml(catalogue_rows(rows, seed))
+
+
+def change_prices_and_stocks(rows: list[dict], indices, seed: int = 2) -> list[dict]:
+    """A copy of `rows` where the rows at `indices` have a new price and a new stock (the rest as is)."""
+    rng, changed = random.Random(seed), list(rows)
+    for i in indices:
+        price = round(rng.uniform(100, 250_000), 2)
+        changed[i] = {**rows[i], "ar": hungarian_number(price), "szabadraktar": str(rng.randint(501, 900))}
+    return changed
