@@ -50,3 +50,12 @@ async def client(aiohttp_client, settings, db_url):
 
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.counts import COUNTS
+
+    if COUNTS:
+        terminalreporter.section("counts reported by the suites")
+        for line in COUNTS:
+            terminalreporter.write_line(line)

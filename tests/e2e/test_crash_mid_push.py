@@ -10,6 +10,7 @@ import time
 import psycopg
 import pytest
 
+from tests.counts import report_count
 from tests.e2e.server import ServerProcess
 from tests.kulcs_docs import product_xml
 
@@ -93,4 +94,4 @@ def test_killed_server_leaves_each_push_whole_or_absent(server, db_url):
         view = dict(conn.execute("SELECT sku, base_price::text FROM product_view").fetchall())
         state = dict(conn.execute("SELECT sku, fields->>'base_price' FROM product_state").fetchall())
     assert view == state
-    print(f"crash trials: {TRIALS}, pushes acknowledged: {answered_ok}")
+    report_count(f"crash trials: {TRIALS}, pushes acknowledged: {answered_ok}")

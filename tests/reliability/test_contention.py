@@ -22,6 +22,7 @@ from ledger.service.calls import ReceivedCall
 from ledger.service.ledger_app import LedgerApp
 from ledger.service.shops import create_shop
 from ledger.storage.database import eventsourcing_env
+from tests.counts import report_count
 from tests.conftest import ADMIN_TOKEN
 from tests.http.helpers import basic, make_shop, settled
 from tests.kulcs_docs import product_xml
@@ -137,7 +138,7 @@ async def test_eight_concurrent_pushes_end_as_if_applied_one_by_one_in_commit_or
     assert [status for status, _ in results] == [200] * PUSHES, results
     answers = [PushAnswer.parse(body) for _, body in results]
     retries = forced.attempts - PUSHES
-    print(f"\ncontention: {PUSHES} concurrent pushes, {forced.attempts} decide-and-save attempts,"
+    report_count(f"\ncontention: {PUSHES} concurrent pushes, {forced.attempts} decide-and-save attempts,"
           f" {retries} conflicts retried")
     assert retries >= 1, "the pushes were not decided concurrently: no conflict was provoked"
 
@@ -191,6 +192,6 @@ async def test_sustained_concurrent_pushes_over_the_same_skus_are_never_answered
 
     statuses = [s for stream_statuses in await asyncio.gather(*(stream() for _ in range(6)))
                 for s in stream_statuses]
-    print(f"\nsustained contention: {len(statuses)} pushes from 6 clients,"
+    report_count(f"\nsustained contention: {len(statuses)} pushes from 6 clients,"
           f" {statuses.count(200)} answered 200, {statuses.count(500)} answered 500")
     assert statuses == [200] * len(statuses)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 
+from tests.counts import report_count
 from tests.reliability.crash_loop import run_crash_trials
 
 TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
@@ -16,7 +17,7 @@ TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
 def test_sigkill_under_streaming_pushes_never_loses_or_half_applies_a_push(db_url, tmp_path):
     started = time.monotonic()
     stats = run_crash_trials(db_url, tmp_path, TRIALS, seed=20261128)
-    print(f"\n{stats.line()}, in {time.monotonic() - started:.0f}s")
+    report_count(f"\n{stats.line()}, in {time.monotonic() - started:.0f}s")
     assert stats.trials == TRIALS >= 50 or "CRASH_TRIALS" in os.environ
     # Besides 200, only 503 (too much contention: "come back later", nothing applied) is acceptable;
     # run_crash_trials fails on any error the server logged.

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from ledger.http.app import create_app
+from tests.counts import report_count
 from tests.conftest import ADMIN
 from tests.http.helpers import basic, make_shop, settled
 from tests.kulcs_docs import product_xml
@@ -116,7 +117,7 @@ async def test_database_outage_under_load_answers_503_then_recovers_and_loses_no
     statuses = [s.status for s in load.sent]
     by_phase = {phase: [s for s in load.sent if s.sent_in == s.answered_in == phase]
                 for phase in ("up", "down", "restored")}
-    print(f"\noutage under load: {len(load.sent)} pushes sent, {statuses.count(200)} answered 200,"
+    report_count(f"\noutage under load: {len(load.sent)} pushes sent, {statuses.count(200)} answered 200,"
           f" {statuses.count(503)} answered 503; {len(by_phase['down'])} sent and answered during the"
           f" outage; /readyz probed {len(load.ready)} times; recovered {recovered_in and round(recovered_in, 2)}s"
           f" after the database came back")
@@ -151,4 +152,4 @@ async def test_database_outage_under_load_answers_503_then_recovers_and_loses_no
         products = conn.execute("SELECT count(*) FROM product_state WHERE sku = ANY(%s)",
                                 ([s.marker for s in refused],)).fetchone()[0]
     assert (left, products) == (0, 0), f"refused pushes left {left} requests and {products} products"
-    print(f"acknowledged pushes checked: {len(acknowledged)}, refused pushes checked: {len(refused)}")
+    report_count(f"acknowledged pushes checked: {len(acknowledged)}, refused pushes checked: {len(refused)}")

@@ -17,6 +17,7 @@ from ledger.http.keys import POOL
 from ledger.http.kulcs_auth import FAILURES_BEFORE_REFUSAL
 from ledger.logs import configure_logging
 from ledger.service.tokens import create_token
+from tests.counts import report_count
 from tests.conftest import ADMIN, ADMIN_TOKEN
 from tests.http.helpers import basic, make_shop, settled
 from tests.kulcs_docs import product_xml
@@ -209,7 +210,7 @@ async def test_every_api_route_answers_401_without_a_token_and_403_to_a_role_tha
             if (status := await status_of(bearer[role])) in (401, 403) or status >= 500:
                 problems.append(f"{method} {route} as {role} (allowed): {status}")
         checked += 1
-    print(f"\nroute table: {checked} (method, route) pairs checked, {denied} role denials checked")
+    report_count(f"\nroute table: {checked} (method, route) pairs checked, {denied} role denials checked")
     assert not problems, "\n".join(problems)
 
 
@@ -250,7 +251,7 @@ async def test_a_session_using_every_secret_writes_none_of_them_to_any_log_line(
     assert len(structlog_lines) >= 20 and all(json.loads(line) for line in structlog_lines)
     leaks = {name: [line for line in structlog_lines + stdlib.lines if secret in line]
              for name, secret in secrets.items()}
-    print(f"\nlog lines searched: {len(structlog_lines)} structlog + {len(stdlib.lines)} stdlib, "
+    report_count(f"\nlog lines searched: {len(structlog_lines)} structlog + {len(stdlib.lines)} stdlib, "
           f"secrets: {len(secrets)}")
     assert not {name: lines for name, lines in leaks.items() if lines}, leaks
 

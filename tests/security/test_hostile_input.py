@@ -26,6 +26,7 @@ from ledger.domain.values import money
 from ledger.http.keys import POOL
 from ledger.kulcs.product_upload import parse_product_upload
 from ledger.logs import configure_logging
+from tests.counts import report_count
 from tests.conftest import ADMIN, ADMIN_TOKEN
 from tests.http.helpers import basic, get_json, make_shop, settled
 from tests.kulcs_docs import product_xml
@@ -243,7 +244,7 @@ async def test_chunked_body_over_the_size_limit_is_refused_413_while_it_is_still
         writer.close()
     assert status_line.split()[1] == b"413", status_line
     assert sent < MAX_BODY * 4, "answered before the client stopped sending"
-    print(f"\nchunked body: 413 after {sent} bytes sent (limit {MAX_BODY})")
+    report_count(f"\nchunked body: 413 after {sent} bytes sent (limit {MAX_BODY})")
     assert await get_json(client, "/api/shops/bolt/syncs") == []
 
 
@@ -266,7 +267,7 @@ async def test_gzip_bomb_is_refused_413_once_its_inflated_size_passes_the_limit(
                                  headers={**XML_HEADERS, "Content-Encoding": "gzip"})
     assert response.status in (400, 413), response.status
     assert await product_event_count(client) == 0
-    print(f"\ngzip bomb of {len(bomb)} bytes ({len(inflated)} inflated): {response.status}")
+    report_count(f"\ngzip bomb of {len(bomb)} bytes ({len(inflated)} inflated): {response.status}")
 
 
 NUMBERS = {  # text -> what the row's <ar> becomes: a price, or None when the row is rejected
@@ -299,7 +300,7 @@ async def test_numbers_that_are_not_numbers_reject_only_their_row_and_minus_zero
             assert product["base_price"] == (None if value == "absent" else value), (text, product)
     stock = await get_json(client, "/api/shops/bolt/products/STOCK")
     assert (stock["stock1"], stock["sale_prices"]) == ("0", [])
-    print(f"\nnumbers tried: {len(NUMBERS)}, rejected rows: {len(rejected)}")
+    report_count(f"\nnumbers tried: {len(NUMBERS)}, rejected rows: {len(rejected)}")
 
 
 MEGABYTE = 1024 * 1024
@@ -400,7 +401,7 @@ def test_arbitrary_element_names_and_text_parse_to_rows_or_a_document_error(rows
 @pytest.fixture(scope="module", autouse=True)
 def report_counts():
     yield
-    print(f"\nhostile inputs: {len(HOSTILE)} documents x 3 transports, {len(NUMBERS)} numbers; property "
+    report_count(f"\nhostile inputs: {len(HOSTILE)} documents x 3 transports, {len(NUMBERS)} numbers; property "
           f"examples through HTTP: {tried['bytes']} byte strings, {tried['documents']} documents")
 
 

@@ -27,6 +27,7 @@ from ledger.http.app import create_app
 from ledger.http.keys import POOL
 from ledger.logs import configure_logging
 from ledger.service.tokens import create_token
+from tests.counts import report_count
 from tests.conftest import ADMIN_TOKEN
 from tests.kulcs_docs import product_xml
 from tests.order_payloads import order_payload
@@ -198,7 +199,7 @@ def test_schemathesis_exercised_every_documented_operation(live):
         pytest.skip("the schemathesis test was not selected")
     documented = {f"{method.upper()} {path}" for path, item in openapi.document()["paths"].items()
                   for method in item if method != "parameters"}
-    print(f"\nschemathesis: {calls['cases']} cases over {len(documented)} documented operations (and "
+    report_count(f"\nschemathesis: {calls['cases']} cases over {len(documented)} documented operations (and "
           f"{len(calls['operations'] - documented)} undocumented methods, answered 405), statuses "
           f"{dict(sorted(calls['statuses'].items()))}")
     assert documented <= calls["operations"], documented - calls["operations"]
