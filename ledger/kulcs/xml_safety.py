@@ -48,10 +48,10 @@ def _untrusting_parser() -> etree.XMLParser:
     )
 
 
+_TOO_DEEP = etree.XPath("boolean(/" + "/*" * (MAX_DEPTH + 1) + ")")
+
+
 def _refuse_deep_nesting(root: etree._Element) -> None:
-    parents, depth = [root], 1  # elements at `depth` that have children
-    while parents:
-        depth += 1
-        if depth > MAX_DEPTH:
-            raise DocumentError(f"túl mély egymásba ágyazás (legfeljebb {MAX_DEPTH} szint)")
-        parents = [child for parent in parents for child in parent if len(child)]
+    # One XPath evaluated in C: is there an element below MAX_DEPTH levels?
+    if _TOO_DEEP(root):
+        raise DocumentError(f"túl mély egymásba ágyazás (legfeljebb {MAX_DEPTH} szint)")

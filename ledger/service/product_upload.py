@@ -44,6 +44,7 @@ def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run
     states, fingerprints = load_product_states(app, call.shop, skus)
     rows, seen_again, new_fingerprints = _rows_to_decide(app, call.shop, sync_type, raw_rows,
                                                          states, fingerprints)
+    states.prefetch(row.sku for row in rows if row.sku)
     uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
     book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
@@ -109,37 +110,40 @@ def _category_epoch(app, shop: str, sync_type: str, raw_rows) -> int:
 
 
 def load_product_states(app: LedgerApp, shop: str, skus: list[str]):
-    """The decision state of these SKUs, and the fingerprints of the rows that last set them."""
+    """The decision state of these SKUs, and the fingerprints of the rows that last set them.
+    Only fingerprints are read up front; a state is fetched when a row is decided against it."""
     if not skus:
-        return {}, {}
-    rows = app.fetch_tuples(
-        "SELECT sku, product_id, version, fields::text, sale_prices::text, fingerprint"
-        " FROM product_state WHERE shop = %s AND sku = ANY(%s)", (shop, skus))
-    states = LazyStates({sku: (pid, version, fields, sale_prices)
-                         for sku, pid, version, fields, sale_prices, _ in rows})
-    return states, {row[0]: row[5] and bytes(row[5]) for row in rows}
+        return LazyStates(app, shop, {}), {}
+    rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s AND sku = ANY(%s)",
+                            (shop, skus))
+    fingerprints = {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
+    return LazyStates(app, shop, fingerprints), fingerprints
 
 
 class LazyStates(dict):
-    """Decision states decoded from JSON only when a row is decided: most rows of a catalogue push
-    are recognised by their fingerprint and never need theirs."""
+    """Decision states read and decoded only for the rows that are decided: most rows of a catalogue
+    push are recognised by their fingerprint and never need theirs. `prefetch` reads them in bulk."""
 
-    def __init__(self, raw: dict) -> None:
+    def __init__(self, app: LedgerApp, shop: str, known: dict) -> None:
         super().__init__()
-        self._raw = raw
+        self._app, self._shop, self._known = app, shop, set(known)
+
+    def prefetch(self, skus) -> None:
+        wanted = sorted(sku for sku in set(skus) if sku in self._known and not dict.__contains__(self, sku))
+        if not wanted:
+            return
+        for sku, pid, version, fields, sale_prices in self._app.fetch_tuples(
+                "SELECT sku, product_id, version, fields::text, sale_prices::text FROM product_state"
+                " WHERE shop = %s AND sku = ANY(%s)", (self._shop, wanted)):
+            dict.__setitem__(self, sku, ProductState(pid, version, json.loads(fields), json.loads(sale_prices)))
 
     def __contains__(self, sku) -> bool:
-        return dict.__contains__(self, sku) or sku in self._raw
+        return dict.__contains__(self, sku) or sku in self._known
 
     def get(self, sku, default=None):
-        if dict.__contains__(self, sku):
-            return dict.__getitem__(self, sku)
-        if sku in self._raw:
-            pid, version, fields, sale_prices = self._raw.pop(sku)
-            state = ProductState(pid, version, json.loads(fields), json.loads(sale_prices))
-            dict.__setitem__(self, sku, state)
-            return state
-        return default
+        if not dict.__contains__(self, sku) and sku in self._known:
+            self.prefetch([sku])
+        return dict.get(self, sku, default)
 
     def __getitem__(self, sku):
         state = self.get(sku, _MISSING)

@@ -67,18 +67,18 @@ def test_same_push_again_is_a_new_sync_with_zero_changes(ledger_app, shop, db_ur
 
 def test_concurrent_conflict_is_retried_not_lost(ledger_app, shop, db_url, monkeypatch):
     push(ledger_app, shop, [{"termekkod": "A", "ar": "100", "szabadraktar": "1"}])
-    both_read = threading.Barrier(2, timeout=10)
+    both_decided = threading.Barrier(2, timeout=10)
     attempts = []
-    real_load = product_upload.load_product_states
+    real_decide = product_upload.decide_push
 
-    def load_then_wait(app, shop_name, skus):
-        states = real_load(app, shop_name, skus)
+    def decide_then_wait(*args, **kwargs):
+        decision = real_decide(*args, **kwargs)
         attempts.append(threading.current_thread().name)
         if len(attempts) <= 2:
-            both_read.wait()  # both decide from the same version: one of them must lose
-        return states
+            both_decided.wait()  # both decided from the same version: one of them must lose
+        return decision
 
-    monkeypatch.setattr(product_upload, "load_product_states", load_then_wait)
+    monkeypatch.setattr(product_upload, "decide_push", decide_then_wait)
     results = {}
 
     def run(name, rows):
