@@ -15,6 +15,7 @@ PROJECTIONS = (product_state, categories, orders, sync_log, shop_settings)
 VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view", "sync_log",
                "shop_settings_history")
 BATCH_SIZE = 2000
+REBUILD_BATCH_SIZE = 10_000  # a rebuild has no reader waiting on its first page: fewer, larger pages
 WAKE_GATHER_SECONDS = 0.03
 
 log = structlog.get_logger("projections")
@@ -76,7 +77,33 @@ async def rebuild(pool) -> int:
         await conn.execute(f"TRUNCATE {', '.join(VIEW_TABLES)}")
         await conn.execute("UPDATE projection_tracking SET position = 0, updated_at = now()"
                            " WHERE name = $1", NAME)
-    return await catch_up(pool)
+    return await rebuild_pages(pool, REBUILD_BATCH_SIZE)
+
+
+async def rebuild_pages(pool, batch_size: int, stop: int | None = None) -> int:
+    """Catch-up for a rebuild: the next page is read and decoded while the current one is written."""
+    async with pool.acquire() as reader, pool.acquire() as writer:
+        position = await tracked_position(writer)
+        next_page = asyncio.create_task(_decoded_page(reader, position, batch_size, stop))
+        total = 0
+        while batch := await next_page:
+            next_page = asyncio.create_task(_decoded_page(reader, batch[-1].position, batch_size, stop))
+            async with writer.transaction():
+                locked = await writer.fetchval(
+                    "SELECT position FROM projection_tracking WHERE name = $1 FOR UPDATE", NAME)
+                if locked != position:
+                    next_page.cancel()
+                    raise RuntimeError("another projector moved the views during the rebuild")
+                await writer.execute("SET LOCAL synchronous_commit TO OFF")
+                await apply_batch(writer, batch)
+            position = batch[-1].position
+            total += len(batch)
+        return total
+
+
+async def _decoded_page(conn, position: int, batch_size: int, stop: int | None):
+    rows = await next_rows(conn, position, batch_size, stop)
+    return await asyncio.to_thread(decode_rows, rows) if rows else []
 
 
 class LiveProjector:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from projections.runner import NAME, VIEW_TABLES, apply_batch, catch_up, next_rows, tracked_position
+from projections.runner import (
+    NAME, REBUILD_BATCH_SIZE, VIEW_TABLES, apply_batch, next_rows, rebuild_pages, tracked_position,
+)
 from projections.decoding import decode_rows
 
 TABLES = (*VIEW_TABLES, "projection_tracking")
@@ -48,7 +50,7 @@ async def fill_shadow(url: str, schema: str, stop: int | None = None) -> int:
     pool = await asyncpg.create_pool(url, min_size=1, max_size=2, init=init_connection,
                                      server_settings={"search_path": f"{schema}, public"})
     try:
-        return await catch_up(pool, stop=stop)
+        return await rebuild_pages(pool, REBUILD_BATCH_SIZE, stop=stop)
     finally:
         await pool.close()
 
