@@ -49,6 +49,24 @@ async def client(aiohttp_client, settings, db_url):
     return await aiohttp_client(create_app(settings, db_url))
 
 
+@pytest.fixture
+async def proxy(db_url):
+    """A TCP front for the test database that a test can cut: an outage on demand."""
+    from tests.outage_proxy import OutageProxy
+
+    proxy = OutageProxy(db_url)
+    await proxy.start()
+    yield proxy
+    await proxy.cut()
+
+
+@pytest.fixture
+async def proxied_client(aiohttp_client, settings, proxy):
+    from ledger.http.app import create_app
+
+    return await aiohttp_client(create_app(settings, proxy.url))
+
+
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 

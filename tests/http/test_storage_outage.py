@@ -3,28 +3,13 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
-from ledger.http.app import create_app
 from tests.conftest import ADMIN
 from tests.http.helpers import basic, get_json, make_shop, settled
 from tests.kulcs_docs import product_xml
-from tests.outage_proxy import OutageProxy
 
 KULCS = {**basic("bolt", "kulcs-jelszo"), "Content-Type": "text/xml"}
 
-
-@pytest.fixture
-async def proxy(db_url):
-    proxy = OutageProxy(db_url)
-    await proxy.start()
-    yield proxy
-    await proxy.cut()
-
-
-@pytest.fixture
-async def proxied_client(aiohttp_client, settings, proxy):
-    return await aiohttp_client(create_app(settings, proxy.url))
 
 
 async def test_push_during_an_outage_answers_503_with_retry_after_then_recovers(proxied_client, proxy):

@@ -10,14 +10,11 @@ import time
 from dataclasses import dataclass
 
 import psycopg
-import pytest
 
-from ledger.http.app import create_app
 from tests.counts import report_count
 from tests.conftest import ADMIN
 from tests.http.helpers import basic, make_shop, settled
 from tests.kulcs_docs import product_xml
-from tests.outage_proxy import OutageProxy
 from tests.reliability.ledger_checks import (
     PushAnswer, check_acknowledged, check_no_partial_syncs, check_state_matches_events,
     check_views_match_state,
@@ -38,18 +35,6 @@ class Sent:
     retry_after: str | None
     answer: bytes
 
-
-@pytest.fixture
-async def proxy(db_url):
-    proxy = OutageProxy(db_url)
-    await proxy.start()
-    yield proxy
-    await proxy.cut()
-
-
-@pytest.fixture
-async def proxied_client(aiohttp_client, settings, proxy):
-    return await aiohttp_client(create_app(settings, proxy.url))
 
 
 class Load:
