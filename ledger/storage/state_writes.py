@@ -63,7 +63,7 @@ def write_request(request: RecordedRequest):
         curs.execute(
             "INSERT INTO kulcs_requests (sync_id, shop, kind, received_at, method, path, query,"
             " content_type, headers, remote, body, body_sha256)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)",
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %b, %s)",  # %b: bytes sent as binary
             (request.sync_id, request.shop, request.kind, request.received_at, request.method,
              request.path, request.query, request.content_type, json.dumps(request.headers),
              request.remote, request.body, request.body_sha256),
@@ -145,7 +145,7 @@ def write_images(images: Iterable[StoredImage]):
     def write(curs: Cursor, _ids: Sequence[int]) -> None:
         for image in images:
             curs.execute(
-                "INSERT INTO images (sha256, media_type, data, first_sync) VALUES (%s, %s, %s, %s)"
+                "INSERT INTO images (sha256, media_type, data, first_sync) VALUES (%s, %s, %b, %s)"
                 " ON CONFLICT (sha256) DO NOTHING",
                 (image.sha256, image.media_type, image.data, image.first_sync),
             )
