@@ -28,6 +28,7 @@ class Settings:
             max_body_bytes=int(env.get("KULCS_LEDGER_MAX_BODY_BYTES", 64 * 1024 * 1024)),
             max_rows=int(env.get("KULCS_LEDGER_MAX_ROWS", 200_000)),
             public_base_url=env.get("KULCS_LEDGER_PUBLIC_URL") or None,
+            write_threads=int(env.get("KULCS_LEDGER_WRITE_THREADS", 4)),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
