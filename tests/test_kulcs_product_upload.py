@@ -434,7 +434,7 @@ def test_row_limit():
     assert len(parse_product_upload(document(*rows), max_rows=3).rows) == 3
     with pytest.raises(DocumentError) as caught:
         parse_product_upload(document(*rows), max_rows=2)
-    assert str(caught.value) == "túl sok sor: 3 (legfeljebb 2)"
+    assert str(caught.value) == "túl sok sor: több mint 2 (legfeljebb 2)"  # refused as soon as the limit is passed
 
 
 @given(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .numbers import NumberError, parse_decimal, parse_vat
-from .xml_safety import DocumentError, local_name, parse_xml_safely
+from .xml_safety import encoding_of, iter_rows_safely, local_name
 
 PARSER_VERSION = "kulcs-u1/1"
 PROCESSED_FIELDS = ("ar", "arakcios", "szabadraktar", "nev", "mee", "afakulcs", "kep", "kat", "tmegjegyzes")
@@ -71,12 +71,9 @@ def parse_product_upload(
 
 
 def read_raw_rows(body: bytes, *, max_rows: int = 200_000) -> RawUpload:
-    root = parse_xml_safely(body, expected_roots=("termekek",))
-    encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
-    products = [element for element in root if local_name(element) == "termek"]
-    if len(products) > max_rows:
-        raise DocumentError(f"túl sok sor: {len(products)} (legfeljebb {max_rows})")
-    return RawUpload([_raw_row(index, element) for index, element in enumerate(products, 1)], encoding)
+    elements = iter_rows_safely(body, expected_roots=("termekek",), row="termek", max_rows=max_rows)
+    rows = [_raw_row(index, element) for index, element in enumerate(elements, 1)]
+    return RawUpload(rows, encoding_of(body))
 
 
 def _raw_row(index: int, product) -> RawRow:

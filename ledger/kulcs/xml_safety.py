@@ -1,8 +1,15 @@
 """Parse an untrusted XML body: no DTDs, no entities, no network, bounded nesting."""
 
+import io
+import re
+
 from lxml import etree
 
 MAX_DEPTH = 64
+TOO_DEEP_MESSAGE = f"túl mély egymásba ágyazás az XML-ben (legfeljebb {MAX_DEPTH} szint)"
+_UNTRUSTING = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                   remove_comments=True, remove_pis=True, remove_blank_text=True)
+_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
 class DocumentError(Exception):
@@ -25,6 +32,51 @@ def parse_xml_safely(body: bytes, *, expected_roots: tuple[str, ...]) -> etree._
         raise DocumentError(f"váratlan gyökérelem: <{local_name(root)}> (várt: {expected})")
     _refuse_deep_nesting(root)
     return root
+
+
+def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, max_rows: int):
+    """The root's `row` children one by one, each cleared once the caller has read it, so a large upload
+    never sits in memory as a whole tree. The same refusals as parse_xml_safely, made as early as the
+    document allows: a DOCTYPE or a wrong root before any row is read."""
+    if not body or body.isspace():
+        raise DocumentError("üres dokumentum")
+    context = etree.iterparse(io.BytesIO(body), events=("start", "end"), **_UNTRUSTING)
+    depth, root, rows = 0, None, 0
+    try:
+        for event, element in context:
+            if event == "start":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise DocumentError(TOO_DEEP_MESSAGE)
+                if root is None:
+                    root = element
+                    _check_root(root, expected_roots)
+                continue
+            depth -= 1
+            if depth == 1 and local_name(element) == row:
+                rows += 1
+                if rows > max_rows:
+                    raise DocumentError(f"túl sok sor: több mint {max_rows} (legfeljebb {max_rows})")
+                yield element
+                element.clear()
+                while element.getprevious() is not None:
+                    del root[0]
+    except etree.XMLSyntaxError as exc:
+        raise DocumentError("nem jól formált XML: " + " ".join(exc.msg.split())) from None
+
+
+def encoding_of(body: bytes) -> str:
+    declared = _DECLARED_ENCODING.match(body)
+    return declared.group(1).decode("ascii").lower() if declared else "utf-8"
+
+
+def _check_root(root, expected_roots) -> None:
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DocumentError("DOCTYPE/DTD nem megengedett")
+    if local_name(root) not in expected_roots:
+        expected = ", ".join(f"<{name}>" for name in expected_roots)
+        raise DocumentError(f"váratlan gyökérelem: <{local_name(root)}> (várt: {expected})")
 
 
 def local_name(el) -> str:
@@ -54,4 +106,4 @@ _TOO_DEEP = etree.XPath("boolean(/" + "/*" * (MAX_DEPTH + 1) + ")")
 def _refuse_deep_nesting(root: etree._Element) -> None:
     # One XPath evaluated in C: is there an element below MAX_DEPTH levels?
     if _TOO_DEEP(root):
-        raise DocumentError(f"túl mély egymásba ágyazás (legfeljebb {MAX_DEPTH} szint)")
+        raise DocumentError(TOO_DEEP_MESSAGE)
