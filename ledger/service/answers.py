@@ -43,8 +43,8 @@ def answer_duplicate(app: LedgerApp, call: ReceivedCall, previous: tuple[UUID, i
     message = f"ismételt kérés, az első válasz: {first_sync}"
     event = sync_recorded(call, outcome="duplicate", counts={}, errors=[], message=message,
                           parser_version=None)
-    recordings = app.save_events(event, state_writes=[call.request_write()])
-    result = SyncResult(call.sync_id, "duplicate", {}, [], message, recordings[-1].notification.id)
+    positions = app.save_events(event, state_writes=[call.request_write()])
+    result = SyncResult(call.sync_id, "duplicate", {}, [], message, positions[-1])
     return Answer(result, status, body)
 
 

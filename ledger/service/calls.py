@@ -61,8 +61,8 @@ def record_rejected_call(app, call: ReceivedCall, message: str, parser_version: 
                          extra_writes=()) -> SyncResult:
     event = sync_recorded(call, outcome="rejected", counts={}, errors=[], message=message,
                           parser_version=parser_version)
-    recordings = app.save_events(event, state_writes=[call.request_write(), *extra_writes])
-    return SyncResult(call.sync_id, "rejected", {}, [], message, recordings[-1].notification.id)
+    positions = app.save_events(event, state_writes=[call.request_write(), *extra_writes])
+    return SyncResult(call.sync_id, "rejected", {}, [], message, positions[-1])
 
 
 def record_plain_call(app, call: ReceivedCall, *, outcome: str, counts: dict, errors=(),
@@ -70,5 +70,5 @@ def record_plain_call(app, call: ReceivedCall, *, outcome: str, counts: dict, er
     """A call whose whole effect is being recorded (a download), with any events it causes."""
     event = sync_recorded(call, outcome=outcome, counts=counts, errors=list(errors), message=message,
                           parser_version=None)
-    recordings = app.save_events(*events, event, state_writes=[call.request_write(), *extra_writes])
-    return SyncResult(call.sync_id, outcome, counts, list(errors), message, recordings[-1].notification.id)
+    positions = app.save_events(*events, event, state_writes=[call.request_write(), *extra_writes])
+    return SyncResult(call.sync_id, outcome, counts, list(errors), message, positions[-1])

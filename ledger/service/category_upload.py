@@ -41,10 +41,10 @@ def _ignore_once(app, call, render, key) -> Answer:
     status, body = render(SyncResult(call.sync_id, "ignored", {}, [], IGNORED_MESSAGE))
     event = sync_recorded(call, outcome="ignored", counts={}, errors=[], message=IGNORED_MESSAGE,
                           parser_version=None)
-    recordings = app.save_events(event, state_writes=[call.request_write(),
+    positions = app.save_events(event, state_writes=[call.request_write(),
                                                remember_answer(call, key, status, body)])
     return Answer(SyncResult(call.sync_id, "ignored", {}, [], IGNORED_MESSAGE,
-                             recordings[-1].notification.id), status, body)
+                             positions[-1]), status, body)
 
 
 
@@ -62,7 +62,7 @@ def _apply_once(app, call, rows, render, key, dry_run=False) -> Answer:
     if dry_run:
         return Answer(SyncResult(call.sync_id, "applied", decision.counts, []), status, body,
                       tuple(decision.events))
-    recordings = app.save_events(*decision.events, sync_event, state_writes=[
+    positions = app.save_events(*decision.events, sync_event, state_writes=[
         call.request_write(),
         write_category_state([CategoryStateRow(call.shop, s.category_key,
                                                category_id(call.shop, s.category_key), s.version,
@@ -71,5 +71,5 @@ def _apply_once(app, call, rows, render, key, dry_run=False) -> Answer:
         remember_answer(call, key, status, body),
     ])
     return Answer(SyncResult(call.sync_id, "applied", decision.counts, [],
-                             position=recordings[-1].notification.id), status, body,
+                             position=positions[-1]), status, body,
                   tuple(decision.events))

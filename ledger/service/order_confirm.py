@@ -66,8 +66,8 @@ def _confirm_once(app, call, confirmations, render, key, dry_run=False) -> Answe
                           parser_version=PARSER_VERSION)
     if dry_run:
         return Answer(SyncResult(call.sync_id, outcome, counts, errors), status, body, tuple(events))
-    recordings = app.save_events(*events, event, state_writes=[
+    positions = app.save_events(*events, event, state_writes=[
         call.request_write(), write_order_states(list(changed.values())),
         remember_answer(call, key, status, body)])
     return Answer(SyncResult(call.sync_id, outcome, counts, errors,
-                             position=recordings[-1].notification.id), status, body, tuple(events))
+                             position=positions[-1]), status, body, tuple(events))

@@ -59,7 +59,7 @@ def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run
     if dry_run:
         return Answer(pending, status, body, tuple(decision.events))
     changed = {sku: new_fingerprints.pop(sku, None) for sku in decision.changed_states}
-    recordings = app.save_events(*decision.events, sync_event, state_writes=[
+    positions = app.save_events(*decision.events, sync_event, state_writes=[
         call.request_write(),
         write_product_state([
             ProductStateRow(call.shop, sku, s.product_id, s.version, s.fields, s.sale_prices, changed[sku])
@@ -77,7 +77,7 @@ def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run
         remember_answer(call, idempotency_key, status, body),
     ])
     result = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors,
-                        position=recordings[-1].notification.id)
+                        position=positions[-1])
     return Answer(result, status, body, tuple(decision.events))
 
 
