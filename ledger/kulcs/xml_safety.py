@@ -24,12 +24,7 @@ def parse_xml_safely(body: bytes, *, expected_roots: tuple[str, ...]) -> etree._
         root = etree.fromstring(body, _untrusting_parser())
     except etree.XMLSyntaxError as exc:
         raise DocumentError("nem jól formált XML: " + " ".join(exc.msg.split())) from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise DocumentError("DOCTYPE/DTD nem megengedett")
-    if local_name(root) not in expected_roots:
-        expected = ", ".join(f"<{name}>" for name in expected_roots)
-        raise DocumentError(f"váratlan gyökérelem: <{local_name(root)}> (várt: {expected})")
+    _check_root(root, expected_roots)
     _refuse_deep_nesting(root)
     return root
 
