@@ -135,6 +135,12 @@ class LiveProjector:
             await asyncio.sleep(WAKE_GATHER_SECONDS)
             self._wake.clear()
 
+    async def wait_for_head(self, timeout: float = 10.0) -> bool:
+        """Read-your-writes: waits until the views reflect every event stored so far."""
+        async with self.pool.acquire() as conn:
+            head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+        return await self.wait_for(head, timeout)
+
     async def wait_for(self, position: int, timeout: float = 10.0) -> bool:
         async def reached() -> bool:
             async with self.pool.acquire() as conn:

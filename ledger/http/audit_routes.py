@@ -1,15 +1,13 @@
 """For auditors and support: the past, sync diffs, replays, verification and projection rebuilds."""
 from __future__ import annotations
 
-import csv
-import io
-
 from aiohttp import web
 
 from ledger.audit.replay import replay
 from ledger.audit.verify import verify
 from ledger.http.api_auth import AUDITORS, SUPPORT, json_error, require
 from ledger.http.commands import run_command
+from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
 from ledger.http.keys import DATABASE_URL, LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.http.query_params import time_param, uuid_param
@@ -18,15 +16,6 @@ from ledger.service.shops import ShopError
 from projections.runner import status as projection_status
 from projections.shadow import rebuild_without_downtime
 
-
-def csv_response(rows: list[dict], columns, filename: str) -> web.Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
-    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 async def shop_price_list(request: web.Request) -> web.Response:

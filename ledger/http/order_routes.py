@@ -13,9 +13,7 @@ from ledger.service.shops import ShopError
 
 
 async def _settled_order(request: web.Request, shop: str, order_id: str) -> dict:
-    async with request.app[POOL].acquire() as conn:
-        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    await request.app[PROJECTOR].wait_for(head, timeout=5)
+    await request.app[PROJECTOR].wait_for_head(timeout=5)
     async with request.app[POOL].acquire() as conn:
         found = await read_order(conn, shop, order_id)
     if found is None:

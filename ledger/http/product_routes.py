@@ -1,14 +1,12 @@
 """Products, their history and price history; the shop's own sale prices."""
 from __future__ import annotations
 
-import csv
-import io
-
 from aiohttp import web
 
 from ledger.audit.as_of import product_as_of
 from ledger.http.api_auth import READERS, SHOP_WRITERS, json_error, require
 from ledger.http.commands import run_command
+from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
 from ledger.http.keys import LEDGER, POOL, PROJECTOR
 from ledger.http.query_params import int_param, time_param
@@ -55,13 +53,7 @@ async def price_history(request: web.Request) -> web.Response:
         points = await read.price_history(conn, shop, sku)
     if request.query.get("format") != "csv":
         return web.json_response(points)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(read.PRICE_CSV_COLUMNS)
-    for point in points:
-        writer.writerow([point[c] if point[c] is not None else "" for c in read.PRICE_CSV_COLUMNS])
-    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{sku}-prices.csv"'})
+    return csv_response(points, read.PRICE_CSV_COLUMNS, f"{sku}-prices.csv")
 
 
 async def put_sale_price(request: web.Request) -> web.Response:
@@ -73,10 +65,7 @@ async def put_sale_price(request: web.Request) -> web.Response:
                                       request.match_info["priority"], body)
     except ShopError as error:
         raise json_error(error.status, str(error)) from None
-    projector = request.app[PROJECTOR]
-    async with request.app[POOL].acquire() as conn:
-        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    await projector.wait_for(head, timeout=5)
+    await request.app[PROJECTOR].wait_for_head(timeout=5)
     async with request.app[POOL].acquire() as conn:
         found = await read.product(conn, shop, sku)
     return web.json_response({"action_id": str(action_id) if action_id else None, "product": found})

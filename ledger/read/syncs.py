@@ -18,13 +18,14 @@ def sync_json(row) -> dict:
 
 
 async def syncs(conn, shop: str, *, kind: str | None, start: datetime | None, end: datetime | None,
-                after: int | None, limit: int) -> list[dict]:
+                after: int | None, limit: int, outcome: str | None = None) -> list[dict]:
     rows = await conn.fetch(
         "SELECT * FROM sync_log WHERE shop = $1 AND ($2::text IS NULL OR kind = $2)"
         " AND ($3::timestamptz IS NULL OR received_at >= $3)"
         " AND ($4::timestamptz IS NULL OR received_at < $4)"
         " AND ($5::bigint IS NULL OR position < $5)"
-        " ORDER BY position DESC LIMIT $6", shop, kind, start, end, after, limit)
+        " AND ($7::text IS NULL OR outcome = $7)"
+        " ORDER BY position DESC LIMIT $6", shop, kind, start, end, after, limit, outcome)
     return [sync_json(r) for r in rows]
 
 

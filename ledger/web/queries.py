@@ -1,8 +1,6 @@
-"""The few read queries only the pages need (search, filtered sync log, health); the rest comes from
-ledger.read."""
+"""The few read queries only the pages need (search, health); the rest comes from ledger.read."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from ledger.read.products import product_json
 from ledger.read.syncs import sync_json
@@ -29,17 +27,6 @@ async def search_products(conn, shop: str, q: str, limit: int = 100) -> list[dic
         " OR lower(coalesce(name, '')) LIKE '%' || $2 || '%') ORDER BY sku LIMIT $3", shop, pattern, limit)
     return [product_json(r, {}) for r in rows]
 
-
-async def sync_log(conn, shop: str, *, kind: str | None, outcome: str | None, start: datetime | None,
-                   end: datetime | None, before: int | None, limit: int) -> list[dict]:
-    rows = await conn.fetch(
-        "SELECT * FROM sync_log WHERE shop = $1 AND ($2::text IS NULL OR kind = $2)"
-        " AND ($3::text IS NULL OR outcome = $3)"
-        " AND ($4::timestamptz IS NULL OR received_at >= $4)"
-        " AND ($5::timestamptz IS NULL OR received_at < $5)"
-        " AND ($6::bigint IS NULL OR position < $6)"
-        " ORDER BY position DESC LIMIT $7", shop, kind, outcome, start, end, before, limit)
-    return [sync_json(r) for r in rows]
 
 
 async def shop_health(conn, shop: str) -> dict:

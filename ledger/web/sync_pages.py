@@ -11,7 +11,6 @@ from ledger.http.commands import run_command
 from ledger.http.keys import LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.read import syncs as read
 from ledger.service.shops import ShopError
-from ledger.web import queries
 from ledger.web.auth import checked_form
 from ledger.web.pages import open_shop
 from ledger.web.params import choice_param, day_param, day_start, position_param, sync_id_param
@@ -29,9 +28,9 @@ async def sync_log(request: web.Request) -> web.Response:
     first, last = day_param(request, "from"), day_param(request, "to")
     before = position_param(request, "before")
     async with request.app[POOL].acquire() as conn:
-        found = await queries.sync_log(
+        found = await read.syncs(
             conn, shop, kind=kind, outcome=outcome, start=first and day_start(first),
-            end=last and day_start(last + timedelta(days=1)), before=before,
+            end=last and day_start(last + timedelta(days=1)), after=before,
             limit=PAGE_SIZE + 1)
     older = None
     if len(found) > PAGE_SIZE:
@@ -116,8 +115,5 @@ async def replay_for_real(request: web.Request) -> web.Response:
         return page(request, "replay_confirm.html", status=400, nav="syncs", sync=found,
                     missing_confirmation=True, lang_base=request.path)
     answer = await _replay(request, shop, dry_run=False)
-    projector = request.app[PROJECTOR]
-    async with request.app[POOL].acquire() as conn:
-        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    await projector.wait_for(head, timeout=5)
+    await request.app[PROJECTOR].wait_for_head(timeout=5)
     return see_other(str(request.app.router["ui_sync"].url_for(shop=shop, sync_id=answer["sync_id"])))

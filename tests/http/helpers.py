@@ -2,16 +2,13 @@ from __future__ import annotations
 
 import base64
 
-from ledger.http.keys import POOL, PROJECTOR
+from ledger.http.keys import PROJECTOR
 from tests.conftest import ADMIN
 
 
 async def settled(client) -> None:
     """Waits until the projections have caught up with every event written so far."""
-    app = client.server.app
-    async with app[POOL].acquire() as conn:
-        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    assert await app[PROJECTOR].wait_for(head, timeout=20)
+    assert await client.server.app[PROJECTOR].wait_for_head(timeout=20)
 
 
 async def make_shop(client, webshopid="bolt", password="kulcs-jelszo", **settings) -> dict:
