@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 from ledger.domain.categories import CategoryBook
-from ledger.domain.product_push import ELEMENTS_OF_MODE, ProductState, SyncContext, decide_push
+from ledger.domain.product_push import ProductState, SyncContext, decide_push
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.product_upload import PARSER_VERSION, parse_raw_row, read_raw_rows
-from ledger.kulcs.xml_safety import DocumentError
+from ledger.kulcs.xml_safety import DocumentError, encoding_of
 from ledger.service.answers import (
     Answer, Render, answer_duplicate, previous_answer, reject_document, remember_answer,
 )
@@ -27,23 +28,24 @@ def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *,
     A dry run decides everything and writes nothing."""
     if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
+    document = call.body if xml is None else xml
     try:
-        upload = read_raw_rows(call.body if xml is None else xml, max_rows=max_rows)
+        return retry_on_conflict(
+            lambda: _apply_once(app, call, sync_type, document, max_rows, render, idempotency_key, dry_run))
     except DocumentError as error:
         return reject_document(app, call, str(error), render=render, key=idempotency_key,
                                parser_version=PARSER_VERSION, dry_run=dry_run)
-    return retry_on_conflict(
-        lambda: _apply_once(app, call, sync_type, upload.rows, render, idempotency_key, dry_run))
 
 
-
-def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run=False) -> Answer:
+def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_key, dry_run=False) -> Answer:
     if not dry_run and (previous := previous_answer(app, call.shop, idempotency_key)):
         return answer_duplicate(app, call, previous)
-    skus = sorted({raw.sku_text for raw in raw_rows if raw.sku_text})
-    states, fingerprints = load_product_states(app, call.shop, skus)
-    rows, seen_again, new_fingerprints = _rows_to_decide(app, call.shop, sync_type, raw_rows,
-                                                         states, fingerprints)
+    salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, call.shop, sync_type, document)}"
+    looked_up, known = _known_fingerprints(app, call.shop, document)
+    seen = (lambda sku, fingerprint: known.get(sku) == fingerprint) if known else None
+    raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt, seen=seen).rows
+    rows, seen_again, new_fingerprints, states, fingerprints = _rows_to_decide(
+        app, call.shop, raw_rows, looked_up, known)
     states.prefetch(row.sku for row in rows if row.sku)
     uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
     book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
@@ -81,43 +83,71 @@ def _apply_once(app, call, sync_type, raw_rows, render, idempotency_key, dry_run
     return Answer(result, status, body, tuple(decision.events))
 
 
-def _rows_to_decide(app, shop, sync_type, raw_rows, states, fingerprints):
+def _rows_to_decide(app, shop, raw_rows, looked_up: set, known: dict):
     """The rows worth parsing: a SKU sent once whose row reads exactly as the last one applied
     (same parser, mode and category tree) cannot change anything and is counted unchanged."""
-    elements = ELEMENTS_OF_MODE[sync_type] | {"termekkod"}
-    salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, shop, sync_type, raw_rows)}"
     occurrences = Counter(raw.sku_text for raw in raw_rows)
+    more = load_fingerprints(app, shop, sorted(sku for sku in occurrences if sku and sku not in looked_up))
+    fingerprints = {**known, **more}
+    states = LazyStates(app, shop, fingerprints)
     rows, seen_again, new_fingerprints = [], 0, {}
     for raw in raw_rows:
-        fingerprint = raw.fingerprint(elements, salt) if occurrences[raw.sku_text] == 1 else None
-        if fingerprint is not None and raw.sku_text in states and fingerprints.get(raw.sku_text) == fingerprint:
+        once = occurrences[raw.sku_text] == 1
+        if once and raw.sku_text in states and fingerprints.get(raw.sku_text) == raw.fingerprint:
             seen_again += 1
             continue
         row = parse_raw_row(raw)
         rows.append(row)
-        if row.sku and not row.errors:
-            new_fingerprints[row.sku] = fingerprint
-    return rows, seen_again, new_fingerprints
+        if once and row.sku and not row.errors:
+            new_fingerprints[row.sku] = raw.fingerprint
+    return rows, seen_again, new_fingerprints, states, fingerprints
 
 
-def _category_epoch(app, shop: str, sync_type: str, raw_rows) -> int:
+_LARGE_DOCUMENT = 256 * 1024
+_SKU_TEXT = re.compile(rb"<(?:[^\s<>/:!?]+:)?termekkod>([^<&]+)</", re.IGNORECASE)
+_KAT_ELEMENT = re.compile(rb"<(?:[^\s<>/:!?]+:)?kat[\s/>]", re.IGNORECASE)
+
+
+def _known_fingerprints(app: LedgerApp, shop: str, document: bytes) -> tuple[set, dict]:
+    """For a large upload, the fingerprints of the products it appears to name, read before the rows
+    so that rows that read as before are not taken apart. The SKUs are picked from the bytes: one
+    missed (an entity, CDATA) is only read the slow way; a row's real SKU comes from the XML parse."""
+    if len(document) < _LARGE_DOCUMENT:
+        return set(), {}
+    candidates = set(_decoded({m.strip() for m in _SKU_TEXT.findall(document)}, encoding_of(document)))
+    rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s"
+                            " AND sku = ANY(string_to_array(%s, E'\\x01'))",
+                            (shop, "\x01".join(sorted(candidates))))
+    return candidates, {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
+
+
+def _decoded(candidates, encoding: str):
+    for candidate in candidates:
+        try:
+            text = candidate.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if text and "\x01" not in text:
+            yield text
+
+
+def _category_epoch(app, shop: str, sync_type: str, document: bytes) -> int:
     """Changes with Kulcs's category tree (U5), which can make the same `kat` mean another category;
     categories that pushes create from names resolve the same name the same way again."""
-    if sync_type != "full" or not any(name == "kat" for raw in raw_rows for name, _ in raw.texts):
+    if sync_type != "full" or not _KAT_ELEMENT.search(document):
         return 0
     return app.fetch("SELECT coalesce(sum(version), 0) + count(*) AS epoch FROM category_state"
                      " WHERE shop = %s AND kulcs_id IS NOT NULL", (shop,))[0]["epoch"]
 
 
-def load_product_states(app: LedgerApp, shop: str, skus: list[str]):
-    """The decision state of these SKUs, and the fingerprints of the rows that last set them.
-    Only fingerprints are read up front; a state is fetched when a row is decided against it."""
+def load_fingerprints(app: LedgerApp, shop: str, skus: list[str]) -> dict[str, bytes | None]:
+    """The fingerprints of the rows that last set these SKUs (None: set otherwise), for those that
+    have a state. Only these are read up front; a state is fetched when a row is decided against it."""
     if not skus:
-        return LazyStates(app, shop, {}), {}
+        return {}
     rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s AND sku = ANY(%s)",
                             (shop, skus))
-    fingerprints = {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
-    return LazyStates(app, shop, fingerprints), fingerprints
+    return {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
 
 
 class LazyStates(dict):
