@@ -15,7 +15,9 @@ class Settings:
     admin_token: str | None = None
     max_body_bytes: int = 64 * 1024 * 1024
     max_rows: int = 200_000
-    write_threads: int = 4
+    # Threads that decide and save commands. Saves queue behind the group being written and go in
+    # the next one, so a group is at most this many syncs; 16 measured best for small pushes on 2 cores.
+    write_threads: int = 16
     public_base_url: str | None = None
 
     @classmethod
@@ -28,7 +30,7 @@ class Settings:
             max_body_bytes=int(env.get("KULCS_LEDGER_MAX_BODY_BYTES", 64 * 1024 * 1024)),
             max_rows=int(env.get("KULCS_LEDGER_MAX_ROWS", 200_000)),
             public_base_url=env.get("KULCS_LEDGER_PUBLIC_URL") or None,
-            write_threads=int(env.get("KULCS_LEDGER_WRITE_THREADS", 4)),
+            write_threads=int(env.get("KULCS_LEDGER_WRITE_THREADS", 16)),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
