@@ -243,6 +243,21 @@ def test_xinclude_is_not_processed(tmp_path):
     assert row.values["nev"] == ""
 
 
+def test_every_row_of_a_long_upload_is_read_in_order_whatever_is_let_go_of_on_the_way():
+    rows = "".join(f"<termek><termekkod>S-{n}</termekkod><ar>{n}</ar></termek>\n" for n in range(5_003))
+    parsed = parse_product_upload(f"<termekek>{rows}</termekek>".encode(), max_rows=10_000).rows
+    assert [row.sku for row in parsed] == [f"S-{n}" for n in range(5_003)]
+    assert [row.index for row in parsed] == list(range(1, 5_004))
+
+
+def test_an_over_deep_row_far_into_a_long_upload_is_refused():
+    deep = "<x>" * MAX_DEPTH + "</x>" * MAX_DEPTH
+    rows = [f"<termek><termekkod>S-{n}</termekkod></termek>" for n in range(1_500)]
+    rows[1_234] = f"<termek><termekkod>D</termekkod><nev>{deep}</nev></termek>"
+    with pytest.raises(DocumentError, match="túl mély"):
+        parse_product_upload(f"<termekek>{''.join(rows)}</termekek>".encode())
+
+
 def test_deep_nesting_refused():
     depth = MAX_DEPTH + 1
     body = b"<termekek>" + b"<x>" * (depth - 1) + b"</x>" * (depth - 1) + b"</termekek>"

@@ -90,17 +90,17 @@ def read_raw_rows(body: bytes, *, max_rows: int = 200_000, salt: str = "",
 
 
 def _raw_row(index: int, product, salted: bytes, seen) -> RawRow:
-    xml = etree.tostring(product, with_tail=False)
+    xml = etree.tostring(product, encoding="utf-8", with_tail=False)
     fingerprint = hashlib.blake2b(salted + xml, digest_size=16).digest()
-    if seen is not None:
-        sku_element = product.find("termekkod")
-        if sku_element is not None and not len(sku_element) and sku_element.text:
-            sku_text = sku_element.text.strip()
-            if sku_text and seen(sku_text, fingerprint):
-                return RawRow(index, sku_text, None, fingerprint, xml)
+    if seen is not None and (sku_text := _SKU_TEXT(product).strip()) and seen(sku_text, fingerprint):
+        return RawRow(index, sku_text, None, fingerprint, xml)
     texts = _texts(product)
     sku_text = next((text.strip() for name, text in texts if name == "termekkod"), None)
     return RawRow(index, sku_text or None, texts, fingerprint)
+
+
+# The first lower-case <termekkod>: a row sent as before was sent with the same spelling.
+_SKU_TEXT = etree.XPath("string(termekkod)", smart_strings=False)
 
 
 def _texts(product) -> tuple[tuple[str, str], ...]:

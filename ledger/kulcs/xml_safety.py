@@ -32,8 +32,8 @@ def parse_xml_safely(body: bytes, *, expected_roots: tuple[str, ...]) -> etree._
 
 
 def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, max_rows: int):
-    """The root's `row` children one by one, each cleared once the caller has read it, so a large upload
-    never sits in memory as a whole tree. The same refusals as parse_xml_safely, made as early as the
+    """The root's `row` children one by one, let go of a few hundred at a time once the caller has read
+    them, so a large upload never sits in memory as a whole tree. The same refusals as parse_xml_safely, made as early as the
     document allows: a DOCTYPE or a wrong root before any row is read.
 
     Only the rows' own end events reach Python (lxml matches the tag, in any case and namespace), not
@@ -41,7 +41,7 @@ def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, 
     if not body or body.isspace():
         raise DocumentError("üres dokumentum")
     context = etree.iterparse(io.BytesIO(body), events=("end",), tag=_any_spelling(row), **_UNTRUSTING)
-    root, rows, previous_row = None, 0, None
+    root, rows = None, 0
     try:
         for _event, element in context:
             if root is None:
@@ -52,21 +52,27 @@ def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, 
             rows += 1
             if rows > max_rows:
                 raise DocumentError(f"túl sok sor: több mint {max_rows} (legfeljebb {max_rows})")
-            if _TOO_DEEP_UNDER_ROOT(element):
-                raise DocumentError(TOO_DEEP_MESSAGE)
             yield element
-            element.clear()
-            while (sibling := element.getprevious()) is not None:
-                if sibling is not previous_row and _TOO_DEEP_UNDER_ROOT(sibling):
-                    raise DocumentError(TOO_DEEP_MESSAGE)
-                del root[0]
-            previous_row = element
+            if rows % _ROWS_HELD == 0:
+                _let_go(root, before=element)
     except etree.XMLSyntaxError as exc:
         raise DocumentError("nem jól formált XML: " + " ".join(exc.msg.split())) from None
     if root is None:
         root = context.root
         _check_root(root, expected_roots)
-    _refuse_deep_nesting(root)  # what follows the last row
+    _let_go(root, before=None)
+
+
+_ROWS_HELD = 500  # rows read and not yet let go of: checked for depth and dropped together, in C
+
+
+def _let_go(root, before) -> None:
+    """What precedes `before` under the root (everything if None), once it has been yielded. Not what
+    follows: the parser runs ahead of the events, and rows after `before` may be in the tree already.
+    Checking depth here rather than per row lets an over-deep row reach the caller first; the caller
+    reads on to the end, so the refusal still comes before anything is decided."""
+    _refuse_deep_nesting(root)
+    del root[:len(root) if before is None else root.index(before)]
 
 
 @functools.cache
