@@ -4,11 +4,12 @@ from __future__ import annotations
 from ledger.domain.category import Category
 
 _CHANGEABLE = ("name", "parent_key", "active", "kulcs_id")
+_CATEGORY_EVENTS = (Category.Created, Category.Changed)
 
 
-async def apply_batch(conn, batch) -> None:
+async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     history = []
-    for positioned in batch:
+    for positioned in [p for p in batch if isinstance(p.event, _CATEGORY_EVENTS)]:
         event = positioned.event
         if isinstance(event, Category.Created):
             await conn.execute(

@@ -5,9 +5,11 @@ from datetime import datetime
 
 from ledger.domain.order import Order
 
+_ORDER_EVENTS = (Order.Created, Order.Cancelled, Order.HandedOver, Order.Confirmed)
 
-async def apply_batch(conn, batch) -> None:
-    for positioned in batch:
+
+async def apply_batch(conn, batch, memo: dict | None = None) -> None:
+    for positioned in [p for p in batch if isinstance(p.event, _ORDER_EVENTS)]:
         event = positioned.event
         if isinstance(event, Order.Created):
             await conn.execute(

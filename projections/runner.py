@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 
 import structlog
 
@@ -15,7 +16,7 @@ PROJECTIONS = (product_state, categories, orders, sync_log, shop_settings)
 VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view", "sync_log",
                "shop_settings_history")
 BATCH_SIZE = 2000
-REBUILD_BATCH_SIZE = 10_000  # a rebuild has no reader waiting on its first page: fewer, larger pages
+REBUILD_BATCH_SIZE = 50_000  # a rebuild has no reader waiting on its first page: fewer, larger pages
 WAKE_GATHER_SECONDS = 0.03
 
 log = structlog.get_logger("projections")
@@ -46,10 +47,12 @@ async def next_rows(conn, position: int, batch_size: int, stop: int | None = Non
         " ORDER BY notification_id LIMIT $2", position, batch_size, stop)
 
 
-async def apply_batch(conn, batch) -> None:
-    """Every view and the tracking row, inside the caller's transaction."""
+async def apply_batch(conn, batch, memo: dict | None = None) -> None:
+    """Every view and the tracking row, inside the caller's transaction. `memo`: what the projections
+    remember of the views as of this batch's start, from the caller's earlier pages on this same
+    writer (None: read what they need from the views); the caller drops it if the page fails."""
     for projection in PROJECTIONS:
-        await projection.apply_batch(conn, batch)
+        await projection.apply_batch(conn, batch, memo)
     await conn.execute("UPDATE projection_tracking SET position = $2, updated_at = now()"
                        " WHERE name = $1", NAME, batch[-1].position)
 
@@ -72,38 +75,120 @@ async def status(conn) -> dict:
 
 
 async def rebuild(pool) -> int:
-    """Empties every view and projects all events again (callers stop live projection first)."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(f"TRUNCATE {', '.join(VIEW_TABLES)}")
-        await conn.execute("UPDATE projection_tracking SET position = 0, updated_at = now()"
-                           " WHERE name = $1", NAME)
-    return await rebuild_pages(pool, REBUILD_BATCH_SIZE)
+    """Projects all events again into new view tables and swaps them in for the live ones (callers stop
+    live projection first); answers how many events were projected. The new tables are filled as the
+    zero-downtime rebuild fills them (projections/shadow.py), on two of `pool`'s connections."""
+    from projections.shadow import rebuild_without_downtime
+
+    return (await rebuild_without_downtime(None, pool))["rebuilt_events"]
 
 
-async def rebuild_pages(pool, batch_size: int, stop: int | None = None) -> int:
-    """Catch-up for a rebuild: the next page is read and decoded while the current one is written."""
+async def rebuild_pages(pool, batch_size: int, stop: int | None = None, schema: str | None = None) -> int:
+    """Catch-up for a rebuild: the next page is read and decoded while the current one is written.
+    `schema`: project into the tables of that schema (put first on the connections' search path)."""
     async with pool.acquire() as reader, pool.acquire() as writer:
-        position = await tracked_position(writer)
-        next_page = asyncio.create_task(_decoded_page(reader, position, batch_size, stop))
-        total = 0
-        while batch := await next_page:
-            next_page = asyncio.create_task(_decoded_page(reader, batch[-1].position, batch_size, stop))
-            async with writer.transaction():
-                locked = await writer.fetchval(
-                    "SELECT position FROM projection_tracking WHERE name = $1 FOR UPDATE", NAME)
-                if locked != position:
-                    next_page.cancel()
-                    raise RuntimeError("another projector moved the views during the rebuild")
-                await writer.execute("SET LOCAL synchronous_commit TO OFF")
-                await apply_batch(writer, batch)
+        if schema is not None:
+            for conn in (reader, writer):
+                await conn.execute(f"SET search_path TO {schema}, public")
+        try:
+            with _cyclic_gc_paused():
+                return await _rebuild_pages(reader, writer, batch_size, stop)
+        finally:
+            if schema is not None:
+                for conn in (reader, writer):
+                    try:
+                        await conn.execute("RESET search_path")
+                    except Exception:  # never hand the pool a connection still writing to `schema`
+                        conn.terminate()
+
+
+async def _rebuild_pages(reader, writer, batch_size: int, stop: int | None) -> int:
+    """Three pages at a time: page k is written (in its transaction, with its tracking row) while the
+    rows of page k+1 are built in a thread (from `memo`, the views as page k leaves them, when the
+    projections can: `_prepare`) and page k+2 is read and decoded."""
+    position = await tracked_position(writer)
+    memo: dict = {}  # valid while this writer alone moves the position (checked on every page)
+    batch = await _decoded_page(reader, position, batch_size, stop)
+    next_page = asyncio.create_task(_decoded_page(reader, batch[-1].position, batch_size, stop)
+                                    if batch else _nothing())
+    prepared = batch and await asyncio.to_thread(_prepare, batch, memo)
+    total = 0
+    try:
+        while batch:
+            writing = asyncio.create_task(_write_page(writer, batch, memo, position))
+            try:
+                following = await next_page
+                next_page = asyncio.create_task(_decoded_page(reader, following[-1].position, batch_size, stop)
+                                                if following else _nothing())
+                if following and prepared:  # page k's writing leaves the memo alone: build k+1 now
+                    prepared = await asyncio.to_thread(_prepare, following, memo)
+                    await writing
+                else:
+                    await writing
+                    prepared = following and await asyncio.to_thread(_prepare, following, memo)
+            except BaseException:
+                if not writing.done():
+                    writing.cancel()
+                    with contextlib.suppress(BaseException):
+                        await writing
+                raise
             position = batch[-1].position
             total += len(batch)
+            batch = following
         return total
+    finally:
+        if not next_page.done():
+            next_page.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await next_page
+
+
+async def _nothing() -> list:
+    return []
+
+
+def _prepare(batch, memo: dict) -> bool:
+    """Lets each projection that can build its rows for `batch` ahead of writing; True when all could."""
+    return all([projection.prepare(batch, memo) for projection in PROJECTIONS if hasattr(projection, "prepare")])
+
+
+async def _write_page(writer, batch, memo: dict, position: int) -> None:
+    async with writer.transaction():
+        locked = await writer.fetchval(
+            "SELECT position FROM projection_tracking WHERE name = $1 FOR UPDATE", NAME)
+        if locked != position:
+            raise RuntimeError("another projector moved the views during the rebuild")
+        await writer.execute("SET LOCAL synchronous_commit TO OFF")
+        await apply_batch(writer, batch, memo)
 
 
 async def _decoded_page(conn, position: int, batch_size: int, stop: int | None):
     rows = await next_rows(conn, position, batch_size, stop)
     return await asyncio.to_thread(decode_rows, rows) if rows else []
+
+
+_paused = 0  # rebuilds running with the cyclic garbage collector paused
+_collector_was_enabled = False
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """A rebuild keeps pages of tens of thousands of events alive (hundreds of thousands of dicts,
+    without reference cycles: each goes when its page goes); the cyclic collector would traverse every
+    one of them several times, which took more than a third of a rebuild's time. Paused while any
+    rebuild runs (garbage without cycles is still freed at once) and run once afterwards."""
+    global _paused, _collector_was_enabled
+    if _paused == 0:
+        _collector_was_enabled = gc.isenabled()
+        gc.disable()
+    _paused += 1
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0 and _collector_was_enabled:
+            gc.enable()
+            gc.collect(1)
 
 
 class LiveProjector:

@@ -17,34 +17,49 @@ TABLES = (*VIEW_TABLES, "projection_tracking")
 # Tables the projections only append to: filled without indexes, which are built once at the end
 # (several times faster than keeping them up to date row by row).
 APPEND_ONLY = ("field_history", "price_history", "category_history", "sync_log", "shop_settings_history")
+# Tables the projections update but that are filled with only the key their writes need; their other
+# indexes are built at the end too. (product_view: without the index on updated_at, each page's update
+# of a product can stay on its heap page, HOT, instead of adding an entry to every index.)
+KEYED_WHILE_FILLING = {"product_view": ("product_view_pkey",)}
+INDEXED_AT_END = (*APPEND_ONLY, *KEYED_WHILE_FILLING)
 
 
 async def create_shadow(conn, schema: str) -> None:
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     await conn.execute(f"CREATE SCHEMA {schema}")
     for table in TABLES:
-        like = "INCLUDING DEFAULTS INCLUDING CONSTRAINTS" if table in APPEND_ONLY else "INCLUDING ALL"
+        like = "INCLUDING DEFAULTS INCLUDING CONSTRAINTS" if table in INDEXED_AT_END else "INCLUDING ALL"
         await conn.execute(f"CREATE TABLE {schema}.{table} (LIKE public.{table} {like})")
+    for table, keys in KEYED_WHILE_FILLING.items():
+        await _copy_indexes(conn, schema, table, lambda name: name in keys)  # noqa: B023
     await conn.execute(f"INSERT INTO {schema}.projection_tracking (name, position) VALUES ($1, 0)", NAME)
 
 
 async def index_shadow(conn, schema: str) -> None:
-    """Gives the append-only shadow tables the live tables' indexes and keys."""
-    for table in APPEND_ONLY:
-        for definition in await conn.fetch(
-                "SELECT pg_get_indexdef(i.indexrelid) AS ddl, c.conname FROM pg_index i"
-                " LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')"
-                " WHERE i.indrelid = $1::regclass", f"public.{table}"):
-            ddl = definition["ddl"].replace(f" ON public.{table} ", f" ON {schema}.{table} ")
-            await conn.execute(ddl)
-            if definition["conname"]:
-                index = ddl.split(" INDEX ", 1)[1].split(" ON ", 1)[0]
-                kind = "PRIMARY KEY" if definition["conname"].endswith("_pkey") else "UNIQUE"
-                await conn.execute(f"ALTER TABLE {schema}.{table} ADD CONSTRAINT"
-                                   f" {definition['conname']} {kind} USING INDEX {index}")
+    """Gives the shadow tables filled without them the live tables' indexes and keys."""
+    for table in INDEXED_AT_END:
+        keys = KEYED_WHILE_FILLING.get(table, ())
+        await _copy_indexes(conn, schema, table, lambda name: name not in keys)  # noqa: B023
+
+
+async def _copy_indexes(conn, schema: str, table: str, wanted) -> None:
+    for definition in await conn.fetch(
+            "SELECT pg_get_indexdef(i.indexrelid) AS ddl, c.conname, i.indexrelid::regclass::text AS name"
+            " FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')"
+            " WHERE i.indrelid = $1::regclass ORDER BY i.indexrelid", f"public.{table}"):
+        if not wanted(definition["name"].rsplit(".", 1)[-1]):
+            continue
+        ddl = definition["ddl"].replace(f" ON public.{table} ", f" ON {schema}.{table} ")
+        await conn.execute(ddl)
+        if definition["conname"]:
+            index = ddl.split(" INDEX ", 1)[1].split(" ON ", 1)[0]
+            kind = "PRIMARY KEY" if definition["conname"].endswith("_pkey") else "UNIQUE"
+            await conn.execute(f"ALTER TABLE {schema}.{table} ADD CONSTRAINT"
+                               f" {definition['conname']} {kind} USING INDEX {index}")
 
 
 async def fill_shadow(url: str, schema: str, stop: int | None = None) -> int:
+    """Fills `schema` on a pool of its own (the caller's pool keeps serving)."""
     from ledger.http.app import init_connection
 
     pool = await asyncpg.create_pool(url, min_size=1, max_size=2, init=init_connection,
@@ -55,25 +70,32 @@ async def fill_shadow(url: str, schema: str, stop: int | None = None) -> int:
         await pool.close()
 
 
-async def catch_up_in_transaction(conn, schema: str, stop: int) -> None:
+async def catch_up_in_transaction(conn, schema: str, stop: int) -> int:
     """Projects into `schema` up to `stop` on a connection already inside a transaction."""
     await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+    applied = 0
     while rows := await next_rows(conn, await tracked_position(conn), 2000, stop):
         await apply_batch(conn, decode_rows(rows))
+        applied += len(rows)
     await conn.execute("SET LOCAL search_path TO public")
+    return applied
 
 
-async def rebuild_without_downtime(url: str, pool) -> dict:
+async def rebuild_without_downtime(url: str | None, pool) -> dict:
+    """Fills the shadow on a pool of its own on `url`, or (url None) on two of `pool`'s connections."""
     async with pool.acquire() as conn:
         await create_shadow(conn, "rebuild")
-    rebuilt = await fill_shadow(url, "rebuild")
+    if url is not None:
+        rebuilt = await fill_shadow(url, "rebuild")
+    else:
+        rebuilt = await rebuild_pages(pool, REBUILD_BATCH_SIZE, schema="rebuild")
     async with pool.acquire() as conn:
         await index_shadow(conn, "rebuild")
         async with conn.transaction():
             await conn.execute("SELECT position FROM public.projection_tracking WHERE name = $1 FOR UPDATE",
                                NAME)
             head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-            await catch_up_in_transaction(conn, "rebuild", head)
+            rebuilt += await catch_up_in_transaction(conn, "rebuild", head)
             await conn.execute("DROP SCHEMA IF EXISTS retired CASCADE")
             await conn.execute("CREATE SCHEMA retired")
             for table in TABLES:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from ledger.domain.shop import Shop
 
 
-async def apply_batch(conn, batch) -> None:
+async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     records = []
-    for p in batch:
+    for p in [p for p in batch if isinstance(p.event, (Shop.Created, Shop.SettingsChanged))]:
         event = p.event
         if isinstance(event, Shop.Created):
             changes = {k: {"old": None, "new": v} for k, v in event.settings.items()}

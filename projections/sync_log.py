@@ -4,7 +4,7 @@ from __future__ import annotations
 from ledger.domain.sync import Sync
 
 
-async def apply_batch(conn, batch) -> None:
+async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     records = [
         (p.event.originator_id, p.event.shop, p.event.kind, p.event.received_at, p.event.outcome,
          p.event.counts, p.event.errors, p.event.message, p.event.replay_of, p.event.parser_version,

@@ -61,8 +61,8 @@ async def test_a_page_that_fails_leaves_views_and_position_untouched(history, po
     async with pool.acquire() as conn:
         position = await runner.tracked_position(conn)
 
-    async def fail_after_writing(conn, batch):
-        await real_apply(conn, batch)
+    async def fail_after_writing(conn, batch, memo=None):
+        await real_apply(conn, batch, memo)
         raise RuntimeError("projector crashed mid-page")
 
     real_apply = product_state.apply_batch
