@@ -114,21 +114,14 @@ def _known_fingerprints(app: LedgerApp, shop: str, document: bytes) -> tuple[set
     missed (an entity, CDATA) is only read the slow way; a row's real SKU comes from the XML parse."""
     if len(document) < _LARGE_DOCUMENT:
         return set(), {}
-    candidates = set(_decoded({m.strip() for m in _SKU_TEXT.findall(document)}, encoding_of(document)))
+    picked = b"\x01".join({sku.strip() for sku in _SKU_TEXT.findall(document)})
+    try:
+        skus = picked.decode(encoding_of(document), errors="replace")  # a garbled one is just not found
+    except LookupError:  # an encoding Python does not know: the parser will say what it makes of it
+        return set(), {}
     rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s"
-                            " AND sku = ANY(string_to_array(%s, E'\\x01'))",
-                            (shop, "\x01".join(sorted(candidates))))
-    return candidates, {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
-
-
-def _decoded(candidates, encoding: str):
-    for candidate in candidates:
-        try:
-            text = candidate.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if text and "\x01" not in text:
-            yield text
+                            " AND sku = ANY(string_to_array(%s, E'\\x01'))", (shop, skus))
+    return set(skus.split("\x01")), {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
 
 
 def _category_epoch(app, shop: str, sync_type: str, document: bytes) -> int:
