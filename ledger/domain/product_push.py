@@ -132,7 +132,7 @@ def _create(ctx, decision, states, sku, new_fields, sale_change):
         sale_prices=sale_prices, sync_id=ctx.sync_id, source=ctx.source,
         parser_version=ctx.parser_version,
     ))
-    state = ProductState(pid, 1, dict(new_fields), sale_prices)
+    state = ProductState(pid, 1, new_fields, sale_prices)  # shared with the event: neither is changed
     states[sku] = decision.changed_states[sku] = state
     decision.counts["created"] += 1
 

@@ -43,15 +43,16 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
     salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, call.shop, sync_type, document)}"
     looked_up, known = _known_fingerprints(app, call.shop, document)
     seen = (lambda sku, fingerprint: known.get(sku) == fingerprint) if known else None
-    raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt, seen=seen).rows
     rows, seen_again, new_fingerprints, states, fingerprints = _rows_to_decide(
-        app, call.shop, raw_rows, looked_up, known)
+        app, call.shop, read_raw_rows(document, max_rows=max_rows, salt=salt, seen=seen).rows,
+        looked_up, known)
     states.prefetch(row.sku for row in rows if row.sku)
     uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
     book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
     decision = decide_push(ctx, sync_type, rows, states, book)
+    del rows  # a catalogue's parsed rows weigh as much as its events: not kept while those are saved
     decision.counts["received"] += seen_again
     decision.counts["unchanged"] += seen_again
     pending = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors)
