@@ -27,7 +27,7 @@ async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     """`memo`: the caller's record of products as of the position this batch starts from (the caller
     guarantees that; it is updated in place, so the caller drops it if the page is not committed).
     When the caller has already `prepare`d this batch with it, the prepared rows are written."""
-    planned = memo.pop(PLANNED, None) if memo is not None else None
+    planned = memo.get(PLANNED, {}).pop(id(batch), None) if memo is not None else None
     if planned is not None and planned[0] is batch:
         return await _write(conn, planned[1])
     product_events = [p for p in batch if isinstance(p.event, _PRODUCT_EVENTS)]
@@ -42,7 +42,7 @@ async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     await _write(conn, _rows(product_events, products, known))
 
 
-PLANNED = "product_state.planned"
+PLANNED = "product_state.planned"  # id(batch) -> (batch, its rows), until written
 
 
 def prepare(batch, memo: dict) -> bool:
@@ -54,7 +54,7 @@ def prepare(batch, memo: dict) -> bool:
     products, missing = _touched(product_events, known)
     if missing:
         return False
-    memo[PLANNED] = (batch, _rows(product_events, products, known))
+    memo.setdefault(PLANNED, {})[id(batch)] = (batch, _rows(product_events, products, known))
     return True
 
 

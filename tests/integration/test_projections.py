@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
@@ -9,7 +10,7 @@ from ledger.http.app import open_pool
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shop_sale_prices import set_shop_sale_price
 from ledger.service.shops import create_shop
-from projections import product_state, runner
+from projections import product_state, runner, shadow
 from tests.kulcs_docs import call, product_xml
 
 VIEWS = {
@@ -91,3 +92,49 @@ async def test_price_history_names_every_sync_that_changed_a_price(history, pool
                                   " ORDER BY p.position")
     assert len(points) == 6
     assert all(p["kind"] == "products" for p in points[:5]) and points[5]["source"] == "shop"
+
+
+AWKWARD = "Tab\there, new\nline, back\\slash \\N \"quoted\" é ő ✓"
+
+
+async def test_text_copy_keeps_awkward_text_and_json_exactly(ledger_app, pool):
+    create_shop(ledger_app, {"webshopid": "s1", "password": "secret1", "sync_type": "full"}, "t")
+    rows = [{"termekkod": "SKU-\\1", "ar": "1000", "szabadraktar": "1", "nev": AWKWARD,
+             "tmegjegyzes": AWKWARD, "kat": "Kat\t1"}]
+    handle_product_upload(ledger_app, call("s1", product_xml(rows)), "full", max_rows=10)
+    await runner.catch_up(pool)
+    async with pool.acquire() as conn:
+        state = await conn.fetchrow("SELECT fields FROM product_state WHERE sku = 'SKU-\\1'")
+        view = await conn.fetchrow("SELECT * FROM product_view WHERE sku = 'SKU-\\1'")
+        history = {r["field"]: r["new"] for r in await conn.fetch(
+            "SELECT field, new FROM field_history WHERE sku = 'SKU-\\1'")}
+    fields = state["fields"]
+    assert "\t" in fields["name"] and "\\" in fields["name"]  # the parser kept them: a real test
+    for field in ("name", "description", "category"):
+        assert view[field] == fields[field]
+        assert history[field] == fields[field]
+    assert view["base_price"] == Decimal(fields["base_price"])
+
+
+async def test_a_rebuild_resumed_mid_log_reads_the_products_it_has_not_seen(history, pool, monkeypatch):
+    """The second fill starts with nothing remembered: products changed in its pages come from the
+    shadow view (the path the live projector takes on every page)."""
+    await runner.catch_up(pool, batch_size=64)
+    built_live = await snapshot(pool)
+    async with pool.acquire() as conn:
+        head = await conn.fetchval("SELECT max(notification_id) FROM ledger_events")
+        await shadow.create_shadow(conn, "resumed")
+    await runner.rebuild_pages(pool, 50, stop=head // 2, schema="resumed")
+    read = []
+    real_from_row = product_state._from_row
+    monkeypatch.setattr(product_state, "_from_row", lambda r: read.append(r["sku"]) or real_from_row(r))
+    await runner.rebuild_pages(pool, 50, schema="resumed")
+    assert len(set(read)) == 40
+    async with pool.acquire() as conn:
+        await conn.execute("SET search_path TO resumed, public")
+        try:
+            resumed = {name: [tuple(r) for r in await conn.fetch(sql)] for name, sql in VIEWS.items()}
+        finally:
+            await conn.execute("RESET search_path")
+            await conn.execute("DROP SCHEMA resumed CASCADE")
+    assert resumed == built_live
