@@ -24,14 +24,29 @@ from typing import Any
 MAX_GROUP_SYNCS = 48
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False)
 class QueuedSync:
     stored_events: Sequence[Any]
     state_writes: Sequence[Callable]
-    ready: threading.Event = field(default_factory=threading.Event)
+    # Held until the sync is settled or promoted: a bare lock, since Event.set() (a Condition in
+    # Python) cost the leader ~3% of the server's GIL time when waking its group.
+    _signal: Any = field(default_factory=_held_lock, repr=False)
     ids: list[int] | None = None
     error: BaseException | None = None
     lead: bool = False  # woken to write the next group, not with an outcome
+
+    def wait(self) -> None:
+        self._signal.acquire()
+
+    def wake(self) -> None:
+        """Once per wait: by the leader of the sync's group, or to promote it to leader."""
+        self._signal.release()
 
     @property
     def settled(self) -> bool:
@@ -61,7 +76,7 @@ class GroupCommitter:
             lead = not self._leading
             self._leading = True
         if not lead:
-            sync.ready.wait()
+            sync.wait()
             if not sync.lead:
                 return sync.outcome()
         self._lead()
@@ -87,6 +102,6 @@ class GroupCommitter:
                 else:
                     successor.lead = True
             for sync in group:
-                sync.ready.set()
+                sync.wake()
             if successor is not None:
-                successor.ready.set()
+                successor.wake()
