@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import cProfile
 import os
+import resource
 import statistics
 import sys
 import time
@@ -103,6 +104,7 @@ def main() -> None:
               f"  (runs: {', '.join(f'{s:.2f}' for s in rebuilds)})")
         print(f"floor (SELECT notification_id, state, all events) median {floor:.2f} s ="
               f" {count / floor:,.0f} events/s  ratio rebuild/floor {seconds / floor:.1f}")
+        print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         if args.keep and pg is not None:
             pg.created.remove(url.rsplit("/", 1)[1])
             print(f"kept: {url}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ledger.domain.category import Category
+from projections.decoding import events_of
 
 _CHANGEABLE = ("name", "parent_key", "active", "kulcs_id")
 _CATEGORY_EVENTS = (Category.Created, Category.Changed)
@@ -9,7 +10,7 @@ _CATEGORY_EVENTS = (Category.Created, Category.Changed)
 
 async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     history = []
-    for positioned in [p for p in batch if isinstance(p.event, _CATEGORY_EVENTS)]:
+    for positioned in events_of(batch, _CATEGORY_EVENTS):
         event = positioned.event
         if isinstance(event, Category.Created):
             await conn.execute(

@@ -39,8 +39,36 @@ _decoded: dict[str, dict] = {name: {} for name in _TRANSCODINGS}
 _DECODED_KEPT = 10_000
 
 
-def decode_rows(rows) -> list[Positioned]:
-    return [Positioned(r["notification_id"], decode_row(r)) for r in rows]
+class Page(list):
+    """A page of Positioned events that knows which event classes it holds (see `events_of`)."""
+
+    groups: dict | None = None
+
+
+def decode_rows(rows) -> Page:
+    return Page(Positioned(r["notification_id"], decode_row(r)) for r in rows)
+
+
+def events_of(batch, classes) -> list[Positioned]:
+    """The batch's events that are instances of `classes`, in order: what each projection picks out
+    of every page; one pass over the page in all (grouping by class), not one per projection."""
+    groups = getattr(batch, "groups", False)
+    if groups is False:  # a plain list
+        return [p for p in batch if isinstance(p.event, classes)]
+    if groups is None:
+        groups = {}
+        for p in batch:
+            group = groups.get(type(p.event))
+            if group is None:
+                group = groups[type(p.event)] = []
+            group.append(p)
+        batch.groups = groups
+    matched = {cls for cls in groups if issubclass(cls, classes)}
+    if not matched:
+        return []
+    if len(matched) == 1:
+        return groups[matched.pop()]
+    return [p for p in batch if type(p.event) in matched]
 
 
 def decode_row(r):

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from ledger.domain.order import Order
+from projections.decoding import events_of
 
 _ORDER_EVENTS = (Order.Created, Order.Cancelled, Order.HandedOver, Order.Confirmed)
 
 
 async def apply_batch(conn, batch, memo: dict | None = None) -> None:
-    for positioned in [p for p in batch if isinstance(p.event, _ORDER_EVENTS)]:
+    for positioned in events_of(batch, _ORDER_EVENTS):
         event = positioned.event
         if isinstance(event, Order.Created):
             await conn.execute(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from ledger.domain.product import PRODUCT_FIELDS, Product
 from ledger.domain.sale_prices import effective_sale_price
 from ledger.domain.values import budapest_day
+from projections.decoding import events_of
 from projections.copy_text import NULL, copy, jsonb, numeric, text, timestamptz, uuid
 
 PRICE_FIELDS = ("base_price",)
@@ -30,7 +31,7 @@ async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     planned = memo.get(PLANNED, {}).pop(id(batch), None) if memo is not None else None
     if planned is not None and planned[0] is batch:
         return await _write(conn, planned[1])
-    product_events = [p for p in batch if isinstance(p.event, _PRODUCT_EVENTS)]
+    product_events = events_of(batch, _PRODUCT_EVENTS)
     if not product_events:
         return
     known = memo.setdefault("products", {}) if memo is not None else {}
@@ -49,7 +50,7 @@ def prepare(batch, memo: dict) -> bool:
     """Builds the batch's rows ahead of `apply_batch` (which then only writes them), from `memo` alone:
     possible when it knows every product the batch changes (answers False, changing nothing, if not).
     Pure computation, so a caller can run it in a thread while the previous page is being written."""
-    product_events = [p for p in batch if isinstance(p.event, _PRODUCT_EVENTS)]
+    product_events = events_of(batch, _PRODUCT_EVENTS)
     known = memo.setdefault("products", {})
     products, missing = _touched(product_events, known)
     if missing:

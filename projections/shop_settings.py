@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from ledger.domain.shop import Shop
+from projections.decoding import events_of
 
 
 async def apply_batch(conn, batch, memo: dict | None = None) -> None:
     records = []
-    for p in [p for p in batch if isinstance(p.event, (Shop.Created, Shop.SettingsChanged))]:
+    for p in events_of(batch, (Shop.Created, Shop.SettingsChanged)):
         event = p.event
         if isinstance(event, Shop.Created):
             changes = {k: {"old": None, "new": v} for k, v in event.settings.items()}

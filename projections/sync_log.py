@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ledger.domain.sync import Sync
+from projections.decoding import events_of
 
 
 async def apply_batch(conn, batch, memo: dict | None = None) -> None:
@@ -9,7 +10,7 @@ async def apply_batch(conn, batch, memo: dict | None = None) -> None:
         (p.event.originator_id, p.event.shop, p.event.kind, p.event.received_at, p.event.outcome,
          p.event.counts, p.event.errors, p.event.message, p.event.replay_of, p.event.parser_version,
          p.event.request_sha256, p.position)
-        for p in batch if isinstance(p.event, Sync.Created)
+        for p in events_of(batch, Sync.Created)
     ]
     await conn.executemany(
         "INSERT INTO sync_log (sync_id, shop, kind, received_at, outcome, counts, errors, message,"
