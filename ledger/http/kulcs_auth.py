@@ -18,6 +18,7 @@ from ledger.service.secrets import verify_secret
 FAILURES_BEFORE_REFUSAL = 5
 FAILURE_WINDOW_SECONDS = 60.0
 _VERIFIED_CACHE_SIZE = 4096
+SHOP_ROW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,23 @@ class KulcsGate:
         self._pepper = secrets.token_bytes(32)
         self._verified: OrderedDict[tuple, bool] = OrderedDict()
         self._failures: dict[str, list[float]] = {}
+        self._shop_rows: dict[str, tuple[float, object]] = {}
+
+    async def shop_row(self, shop: str, fetch):
+        """The shop's row, read again at most once a second: under a stream of small pushes the read
+        cost the event loop more than the push's own decision. This server forgets a row whenever it
+        changes it (`forget`); a change made by another process (the CLI) counts within a second."""
+        now = time.monotonic()
+        cached = self._shop_rows.get(shop)
+        if cached is not None and now - cached[0] < SHOP_ROW_SECONDS:
+            return cached[1]
+        row = await fetch()
+        if row is not None:
+            self._shop_rows[shop] = (now, row)
+        return row
+
+    def forget(self, shop: str) -> None:
+        self._shop_rows.pop(shop, None)
 
     def retry_after(self, address: str) -> int | None:
         recent = self._recent_failures(address)

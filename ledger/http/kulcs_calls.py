@@ -42,8 +42,11 @@ async def authenticated_shop(request: web.Request, fields: dict[str, str]):
         raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
     shop = request.match_info["shop"]
     credentials = credentials_from(request.headers.get("Authorization"), {**request.query, **fields})
-    async with request.app[POOL].acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
+    async def fetch():
+        async with request.app[POOL].acquire() as conn:
+            return await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
+
+    row = await gate.shop_row(shop, fetch)
     if not gate.check(row, shop, credentials):
         gate.record_failure(address)
         log.warning("kulcs_auth_failed", shop=shop, remote=address)

@@ -9,7 +9,7 @@ from ledger.domain.shop import PLAIN_SETTINGS
 from ledger.http.api_auth import ADMIN, READERS, json_error, require
 from ledger.http.commands import run_command
 from ledger.http.json_body import json_object
-from ledger.http.keys import LEDGER, POOL, SETTINGS
+from ledger.http.keys import KULCS_GATE, LEDGER, POOL, SETTINGS
 from ledger.read.formats import plain
 from ledger.service.shops import ShopError, change_shop, create_shop
 
@@ -74,6 +74,8 @@ async def change(request: web.Request) -> web.Response:
         changes = await run_command(request, change_shop, request.app[LEDGER], shop, values, who.name)
     except ShopError as error:
         raise json_error(error.status, str(error)) from None
+    finally:
+        request.app[KULCS_GATE].forget(shop)
     answer = shop_json(request, await _shop_row(request, shop), values.get("import_password"))
     return web.json_response({**answer, "changes": plain(changes)})
 

@@ -88,9 +88,9 @@ def _rows_to_decide(app, shop, raw_rows, looked_up: set, known: dict):
     """The rows worth parsing: a SKU sent once whose row reads exactly as the last one applied
     (same parser, mode and category tree) cannot change anything and is counted unchanged."""
     occurrences = Counter(raw.sku_text for raw in raw_rows)
-    more = load_fingerprints(app, shop, sorted(sku for sku in occurrences if sku and sku not in looked_up))
+    more, loaded = load_states(app, shop, sorted(sku for sku in occurrences if sku and sku not in looked_up))
     fingerprints = {**known, **more}
-    states = LazyStates(app, shop, fingerprints)
+    states = LazyStates(app, shop, fingerprints, loaded)
     rows, seen_again, new_fingerprints = [], 0, {}
     for raw in raw_rows:
         once = occurrences[raw.sku_text] == 1
@@ -134,22 +134,26 @@ def _category_epoch(app, shop: str, sync_type: str, document: bytes) -> int:
                      " WHERE shop = %s AND kulcs_id IS NOT NULL", (shop,))[0]["epoch"]
 
 
-def load_fingerprints(app: LedgerApp, shop: str, skus: list[str]) -> dict[str, bytes | None]:
-    """The fingerprints of the rows that last set these SKUs (None: set otherwise), for those that
-    have a state. Only these are read up front; a state is fetched when a row is decided against it."""
+def load_states(app: LedgerApp, shop: str, skus: list[str]) -> tuple[dict, dict]:
+    """The fingerprints of the rows that last set these SKUs (None: set otherwise) and their decision
+    states, in one round trip: for the few SKUs of a small upload, or those a large one's scan missed."""
     if not skus:
-        return {}
-    rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s AND sku = ANY(%s)",
-                            (shop, skus))
-    return {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
+        return {}, {}
+    fingerprints, states = {}, {}
+    for sku, fingerprint, pid, version, fields, sale_prices in app.fetch_tuples(
+            "SELECT sku, fingerprint, product_id, version, fields::text, sale_prices::text FROM product_state"
+            " WHERE shop = %s AND sku = ANY(%s)", (shop, skus)):
+        fingerprints[sku] = fingerprint and bytes(fingerprint)
+        states[sku] = ProductState(pid, version, json.loads(fields), json.loads(sale_prices))
+    return fingerprints, states
 
 
 class LazyStates(dict):
     """Decision states read and decoded only for the rows that are decided: most rows of a catalogue
     push are recognised by their fingerprint and never need theirs. `prefetch` reads them in bulk."""
 
-    def __init__(self, app: LedgerApp, shop: str, known: dict) -> None:
-        super().__init__()
+    def __init__(self, app: LedgerApp, shop: str, known: dict, loaded: dict) -> None:
+        super().__init__(loaded)
         self._app, self._shop, self._known = app, shop, set(known)
 
     def prefetch(self, skus) -> None:

@@ -187,3 +187,24 @@ async def test_idempotency_key_also_repeats_a_400(client):
     again = await upload(client, b"not xml", headers=keyed)
     assert (first.status, again.status) == (400, 400)
     assert await first.text() == await again.text()
+
+
+async def test_a_changed_password_counts_from_the_next_call_although_shop_rows_are_remembered(client):
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": "P", "ar": "5"}])
+    assert (await client.post("/kulcs/bolt/products", data=body, headers=basic("bolt", "kulcs-jelszo"))).status == 200
+    response = await client.patch("/api/shops/bolt", json={"password": "uj-jelszo-1"}, headers=ADMIN)
+    assert response.status == 200
+    old = await client.post("/kulcs/bolt/products", data=body, headers=basic("bolt", "kulcs-jelszo"))
+    new = await client.post("/kulcs/bolt/products", data=body, headers=basic("bolt", "uj-jelszo-1"))
+    assert (old.status, new.status) == (401, 200)
+
+
+async def test_a_changed_sync_mode_counts_from_the_next_call(client):
+    await make_shop(client, sync_type="full")
+    auth = basic("bolt", "kulcs-jelszo")
+    await client.post("/kulcs/bolt/products", data=product_xml([{"termekkod": "P", "ar": "5"}]), headers=auth)
+    await client.patch("/api/shops/bolt", json={"sync_type": "stock_price"}, headers=ADMIN)
+    response = await client.post("/kulcs/bolt/products", headers=auth,
+                                 data=product_xml([{"termekkod": "NEW", "ar": "5"}]))
+    assert b"<kihagyott>1</kihagyott>" in await response.read()
