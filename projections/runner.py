@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 
+import asyncpg
 import structlog
 
 from projections import categories, orders, product_state, shop_settings, sync_log
@@ -107,6 +108,11 @@ async def _rebuild_pages(reader, writer, batch_size: int, stop: int | None) -> i
     rows of page k+1 are built in a thread (from `memo`, the views as page k leaves them, when the
     projections can: `_prepare`) and page k+2 is read and decoded."""
     position = await tracked_position(writer)
+    # Each page's products pass through a temporary table (product_state); with the default 8 MB of
+    # temporary buffers, a page of them spills to disk. (Settable only before the session's first
+    # temporary table: a connection that has had one keeps what it has.)
+    with contextlib.suppress(asyncpg.PostgresError):
+        await writer.execute("SET temp_buffers = '64MB'")
     memo: dict = {}  # valid while this writer alone moves the position (checked on every page)
     batch = await _decoded_page(reader, position, batch_size, stop)
     next_page = asyncio.create_task(_decoded_page(reader, batch[-1].position, batch_size, stop)
