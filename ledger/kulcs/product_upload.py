@@ -84,14 +84,16 @@ def read_raw_rows(body: bytes, *, max_rows: int = 200_000, salt: str = "",
     """`seen(sku, fingerprint)` says whether a row is known to read as before: such rows are not
     taken apart, which is most of the reading time of a catalogue sent again."""
     elements = iter_rows_safely(body, expected_roots=("termekek",), row="termek", max_rows=max_rows)
-    salted = salt.encode() + b"\x00"
+    salted = hashlib.blake2b(salt.encode() + b"\x00", digest_size=16)
     rows = [_raw_row(index, element, salted, seen) for index, element in enumerate(elements, 1)]
     return RawUpload(rows, encoding_of(body))
 
 
-def _raw_row(index: int, product, salted: bytes, seen) -> RawRow:
+def _raw_row(index: int, product, salted, seen) -> RawRow:
     xml = etree.tostring(product, encoding="utf-8", with_tail=False)
-    fingerprint = hashlib.blake2b(salted + xml, digest_size=16).digest()
+    hashed = salted.copy()
+    hashed.update(xml)
+    fingerprint = hashed.digest()
     if seen is not None and (sku_text := _SKU_TEXT(product).strip()) and seen(sku_text, fingerprint):
         return RawRow(index, sku_text, None, fingerprint, xml)
     texts = _texts(product)

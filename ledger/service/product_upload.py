@@ -105,14 +105,15 @@ def _rows_to_decide(app, shop, raw_rows, looked_up: set, known: dict):
 
 
 _LARGE_DOCUMENT = 256 * 1024
-_SKU_TEXT = re.compile(rb"<(?:[^\s<>/:!?]+:)?termekkod>([^<&]+)</", re.IGNORECASE)
+_SKU_TEXT = re.compile(rb"<termekkod>([^<&]+)</termekkod>")  # a literal start: 4x faster to find
 _KAT_ELEMENT = re.compile(rb"<(?:[^\s<>/:!?]+:)?kat[\s/>]", re.IGNORECASE)
 
 
 def _known_fingerprints(app: LedgerApp, shop: str, document: bytes) -> tuple[set, dict]:
     """For a large upload, the fingerprints of the products it appears to name, read before the rows
     so that rows that read as before are not taken apart. The SKUs are picked from the bytes: one
-    missed (an entity, CDATA) is only read the slow way; a row's real SKU comes from the XML parse."""
+    missed (an entity, CDATA, another spelling of the element) is only read the slow way; a row's
+    real SKU comes from the XML parse."""
     if len(document) < _LARGE_DOCUMENT:
         return set(), {}
     picked = b"\x01".join({sku.strip() for sku in _SKU_TEXT.findall(document)})
@@ -128,8 +129,8 @@ def _known_fingerprints(app: LedgerApp, shop: str, document: bytes) -> tuple[set
 def _category_epoch(app, shop: str, sync_type: str, document: bytes) -> int:
     """Changes with Kulcs's category tree (U5), which can make the same `kat` mean another category;
     categories that pushes create from names resolve the same name the same way again."""
-    if sync_type != "full" or not _KAT_ELEMENT.search(document):
-        return 0
+    if sync_type != "full" or (len(document) < _LARGE_DOCUMENT and not _KAT_ELEMENT.search(document)):
+        return 0  # a large document is not scanned: the query costs less than reading it once more
     return app.fetch("SELECT coalesce(sum(version), 0) + count(*) AS epoch FROM category_state"
                      " WHERE shop = %s AND kulcs_id IS NOT NULL", (shop,))[0]["epoch"]
 
