@@ -57,7 +57,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         statement (each wait costs it the GIL again, under 30-odd busy threads). If anything fails
         there, nothing was committed: the group is written again with a SAVEPOINT and a round trip
         per sync, where a failing sync is rolled back alone and its caller gets its own exception."""
-        if all(len(s.stored_events) <= SMALL_INSERT for s in group):
+        if all(_pipelinable(s) for s in group):
             with self.datastore.get_connection() as conn, _unprepared(conn), conn.cursor() as curs:
                 try:
                     self._write_optimistically(conn, curs, group)
@@ -225,3 +225,13 @@ def _translated(error: Exception) -> Exception:
             return translated
     return error
 
+
+PIPELINED_BYTES = 1 << 20
+
+
+def _pipelinable(sync: QueuedSync) -> bool:
+    """Small syncs only. A pipelined INSERT of a multi-megabyte request body once stalled here for
+    good (the server waiting for the rest of the message, psycopg waiting for results, over the
+    embedded server's Unix socket); large syncs gain nothing from the pipeline anyway."""
+    return (len(sync.stored_events) <= SMALL_INSERT
+            and sum(getattr(write, "payload_bytes", 0) for write in sync.state_writes) <= PIPELINED_BYTES)

@@ -68,6 +68,7 @@ def write_request(request: RecordedRequest):
              request.path, request.query, request.content_type, json.dumps(request.headers),
              request.remote, request.body, request.body_sha256),
         )
+    write.payload_bytes = len(request.body)  # read by the recorder: large bodies are not pipelined
     return write
 
 

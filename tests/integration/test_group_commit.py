@@ -204,3 +204,19 @@ async def test_concurrent_pushes_of_the_same_products_all_land_and_the_chain_ver
     assert len(versions) == 3 and sorted(versions) == sorted(changes)  # state follows the events
     report = await chain_report(db_url)
     assert not report.problems
+
+
+def test_a_sync_recording_a_large_request_is_written_outside_the_pipeline(ledger_app, db_url, monkeypatch):
+    create_shop(ledger_app, {"webshopid": "big", "password": "secret1", "sync_type": "full"}, "test")
+    recorder = ledger_app.recorder
+    pipelined = []
+    real = type(recorder)._write_optimistically
+    monkeypatch.setattr(type(recorder), "_write_optimistically",
+                        lambda self, conn, curs, group: pipelined.append(len(group)) or real(self, conn, curs, group))
+    rows = [{"termekkod": f"A{n}", "ar": "1", "tmegjegyzes": "ő" * 90_000} for n in range(8)]  # 9 events, 1.4 MB
+    assert handle_product_upload(ledger_app, call("big", product_xml(rows)), "full", max_rows=10).result.counts["created"] == 8
+    assert pipelined == []
+    handle_product_upload(ledger_app, call("big", product_xml([{"termekkod": "A1", "ar": "2"}])), "full", max_rows=10)
+    assert pipelined == [1]
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT max(length(body)) FROM kulcs_requests").fetchone()[0] > 1_400_000
