@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 
 import asyncpg
 import structlog
+
+from ledger.gc_pause import cyclic_gc_paused
 
 from projections import categories, orders, product_state, shop_settings, sync_log
 from projections.decoding import decode_rows
@@ -92,7 +93,7 @@ async def rebuild_pages(pool, batch_size: int, stop: int | None = None, schema: 
             for conn in (reader, writer):
                 await conn.execute(f"SET search_path TO {schema}, public")
         try:
-            with _cyclic_gc_paused():
+            with cyclic_gc_paused():
                 return await _rebuild_pages(reader, writer, batch_size, stop)
         finally:
             if schema is not None:
@@ -171,30 +172,6 @@ async def _write_page(writer, batch, memo: dict, position: int) -> None:
 async def _decoded_page(conn, position: int, batch_size: int, stop: int | None):
     rows = await next_rows(conn, position, batch_size, stop)
     return await asyncio.to_thread(decode_rows, rows) if rows else []
-
-
-_paused = 0  # rebuilds running with the cyclic garbage collector paused
-_collector_was_enabled = False
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused():
-    """A rebuild keeps pages of tens of thousands of events alive (hundreds of thousands of dicts,
-    without reference cycles: each goes when its page goes); the cyclic collector would traverse every
-    one of them several times, which took more than a third of a rebuild's time. Paused while any
-    rebuild runs (garbage without cycles is still freed at once) and run once afterwards."""
-    global _paused, _collector_was_enabled
-    if _paused == 0:
-        _collector_was_enabled = gc.isenabled()
-        gc.disable()
-    _paused += 1
-    try:
-        yield
-    finally:
-        _paused -= 1
-        if _paused == 0 and _collector_was_enabled:
-            gc.enable()
-            gc.collect(1)
 
 
 class LiveProjector:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from lxml import etree
 
 from .numbers import NumberError, parse_decimal, parse_vat
-from .xml_safety import encoding_of, iter_rows_safely, local_name, parse_xml_safely
+from .xml_safety import encoding_of, iter_rows_safely, local_name
 
 PARSER_VERSION = "kulcs-u1/1"
 PROCESSED_FIELDS = ("ar", "arakcios", "szabadraktar", "nev", "mee", "afakulcs", "kep", "kat", "tmegjegyzes")
@@ -46,19 +46,12 @@ class ProductUpload:
 class RawRow:
     """A <termek> before any value is read. `fingerprint` is equal for rows that serialise the same
     (under the same salt); a row the caller recognised by it while reading is not taken apart
-    (`texts` None) and keeps its XML instead, in case its SKU turns up twice in the upload."""
+    (`texts` is None)."""
 
     index: int
     sku_text: str | None
     texts: tuple[tuple[str, str], ...] | None
     fingerprint: bytes
-    xml: bytes | None = None
-
-    def taken_apart(self) -> "RawRow":
-        if self.texts is not None:
-            return self
-        element = parse_xml_safely(self.xml, expected_roots=("termek",))
-        return RawRow(self.index, self.sku_text, _texts(element), self.fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +88,7 @@ def _raw_row(index: int, product, salted, seen) -> RawRow:
     hashed.update(xml)
     fingerprint = hashed.digest()
     if seen is not None and (sku_text := _SKU_TEXT(product).strip()) and seen(sku_text, fingerprint):
-        return RawRow(index, sku_text, None, fingerprint, xml)
+        return RawRow(index, sku_text, None, fingerprint)
     texts = _texts(product)
     sku_text = next((text.strip() for name, text in texts if name == "termekkod"), None)
     return RawRow(index, sku_text or None, texts, fingerprint)
@@ -118,7 +111,7 @@ def _texts(product) -> tuple[tuple[str, str], ...]:
 
 
 def parse_raw_row(raw: RawRow, max_field_chars: int = 100_000) -> ProductRow:
-    return _parse_row(raw.index, raw.taken_apart().texts, max_field_chars)
+    return _parse_row(raw.index, raw.texts, max_field_chars)
 
 
 def _parse_row(index: int, texts: tuple[tuple[str, str], ...], max_field_chars: int) -> ProductRow:

@@ -1,11 +1,13 @@
 """U1: one Kulcs product upload, recorded and applied as one transaction."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
 
 from ledger.domain.categories import CategoryBook
+from ledger.gc_pause import cyclic_gc_paused
 from ledger.domain.product_push import ProductState, SyncContext, decide_push
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.product_upload import PARSER_VERSION, parse_raw_row, read_raw_rows
@@ -30,8 +32,9 @@ def handle_product_upload(app: LedgerApp, call: ReceivedCall, sync_type: str, *,
         return answer_duplicate(app, call, previous)
     document = call.body if xml is None else xml
     try:
-        return retry_on_conflict(
-            lambda: _apply_once(app, call, sync_type, document, max_rows, render, idempotency_key, dry_run))
+        with cyclic_gc_paused() if len(document) >= _LARGE_DOCUMENT else contextlib.nullcontext():
+            return retry_on_conflict(lambda: _apply_once(
+                app, call, sync_type, document, max_rows, render, idempotency_key, dry_run))
     except DocumentError as error:
         return reject_document(app, call, str(error), render=render, key=idempotency_key,
                                parser_version=PARSER_VERSION, dry_run=dry_run)
@@ -43,9 +46,12 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
     salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, call.shop, sync_type, document)}"
     looked_up, known = _known_fingerprints(app, call.shop, document)
     seen = (lambda sku, fingerprint: known.get(sku) == fingerprint) if known else None
+    raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt, seen=seen).rows
+    if seen is not None and _recognised_sku_sent_twice(raw_rows):
+        raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt).rows  # rare: every row read whole
     rows, seen_again, new_fingerprints, states, fingerprints = _rows_to_decide(
-        app, call.shop, read_raw_rows(document, max_rows=max_rows, salt=salt, seen=seen).rows,
-        looked_up, known)
+        app, call.shop, raw_rows, looked_up, known)
+    del raw_rows
     states.prefetch(row.sku for row in rows if row.sku)
     uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
     book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
@@ -82,6 +88,14 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
     result = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors,
                         position=positions[-1])
     return Answer(result, status, body, tuple(decision.events))
+
+
+def _recognised_sku_sent_twice(raw_rows) -> bool:
+    """A SKU sent twice is decided row by row, so none of its rows may be left unread."""
+    recognised = [raw.sku_text for raw in raw_rows if raw.texts is None]
+    once = set(recognised)
+    return len(once) < len(recognised) or any(
+        raw.texts is not None and raw.sku_text in once for raw in raw_rows)
 
 
 def _rows_to_decide(app, shop, raw_rows, looked_up: set, known: dict):
