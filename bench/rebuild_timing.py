@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("EVENTSOURCING_DISABLE_REDEFINITION_CHECK", "y")
@@ -106,7 +107,7 @@ def main() -> None:
               f" {count / floor:,.0f} events/s  ratio rebuild/floor {seconds / floor:.1f}")
         print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         if args.keep and pg is not None:
-            pg.created.remove(url.rsplit("/", 1)[1])
+            pg.created.remove(urlparse(url).path.lstrip("/"))
             print(f"kept: {url}")
     finally:
         if pg is not None:

@@ -84,6 +84,22 @@ async def test_rebuild_from_events_alone_reproduces_every_view(history, pool):
     assert len(built_live["product_view"]) == 40 and len(built_live["category_view"]) == 3
 
 
+async def test_a_rebuild_leaves_every_view_durable_with_the_indexes_and_keys_it_had(history, pool):
+    query = ("SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+ ', ' ON ') FROM pg_indexes"
+             " WHERE schemaname = 'public' ORDER BY 1, 2")
+    async with pool.acquire() as conn:
+        before = [tuple(r) for r in await conn.fetch(query)]
+        keys_before = await conn.fetchval("SELECT count(*) FROM pg_constraint WHERE contype IN ('p', 'u')")
+    await runner.rebuild(pool)
+    async with pool.acquire() as conn:
+        assert [tuple(r) for r in await conn.fetch(query)] == before
+        assert await conn.fetchval("SELECT count(*) FROM pg_constraint WHERE contype IN ('p', 'u')") == keys_before
+    assert any(table == "field_history" for table, _name, _ddl in before)
+    async with pool.acquire() as conn:  # the switched-in tables are durable, as the live ones were
+        assert await conn.fetchval("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+                                   " AND relkind IN ('r', 'i') AND relpersistence <> 'p'") == 0
+
+
 async def test_price_history_names_every_sync_that_changed_a_price(history, pool):
     await runner.catch_up(pool)
     async with pool.acquire() as conn:
