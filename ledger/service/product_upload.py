@@ -7,8 +7,8 @@ import re
 from collections import Counter
 
 from ledger.domain.categories import CategoryBook
-from ledger.gc_pause import cyclic_gc_paused
 from ledger.domain.product_push import ProductState, SyncContext, decide_push
+from ledger.gc_pause import cyclic_gc_paused
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.product_upload import PARSER_VERSION, parse_raw_row, read_raw_rows
 from ledger.kulcs.xml_safety import DocumentError, encoding_of

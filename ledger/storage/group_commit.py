@@ -1,8 +1,9 @@
 """Group commit: syncs that reach the recorder while another group is being written queue up, and one
 thread (the leader) writes the whole queue in ONE transaction: one EXCLUSIVE lock on the event table,
-one NOTIFY, one COMMIT. Each sync runs inside its own SAVEPOINT, so a sync that fails (a version
-conflict on the event table's key, a state row PostgreSQL refuses, a bug in a state write) is rolled
-back alone and its caller gets its own exception, while the others commit.
+one NOTIFY, one COMMIT. Each sync is settled on its own: a sync that fails (a version conflict on
+the event table's key, a state row PostgreSQL refuses, a bug in a state write) is rolled back alone
+and its caller gets its own exception, while the others commit (the recorder writes the group again
+with a SAVEPOINT per sync when anything in it failed).
 
 Why: the lock serialises every write transaction, and a one-product sync held it about 6 ms, mostly
 Python and round trips between statements plus the commit; writing many syncs under one lock and one
