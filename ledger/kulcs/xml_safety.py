@@ -116,7 +116,6 @@ def _untrusting_parser() -> etree.XMLParser:
 
 
 _TOO_DEEP = etree.XPath("boolean(/" + "/*" * (MAX_DEPTH + 1) + ")")
-_TOO_DEEP_UNDER_ROOT = etree.XPath("boolean(" + "/".join(["*"] * (MAX_DEPTH - 1)) + ")")  # for a child of the root
 
 
 def _refuse_deep_nesting(root: etree._Element) -> None:
