@@ -157,6 +157,22 @@ def test_root_name_matches_case_insensitively_and_ignores_namespace():
     assert [row.sku for row in parse_product_upload(body).rows] == ["A"]
 
 
+def test_rows_spelled_otherwise_among_lower_case_ones_are_all_read():
+    body = document("<termekkod>A</termekkod>", "<termekkod>B</termekkod>").replace(
+        b"<termek><termekkod>B</termekkod></termek>", b"<TermeK><termekkod>B</termekkod></TermeK>")
+    assert b"<TermeK>" in body
+    assert [row.sku for row in parse_product_upload(body).rows] == ["A", "B"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_upper_case_rows_are_read_in_encodings_that_do_not_spell_ascii_as_ascii(encoding):
+    text = (f'<?xml version="1.0" encoding="{encoding}"?>'
+            "<termekek><termek><termekkod>A</termekkod></termek>"
+            "<TERMEK><termekkod>B</termekkod></TERMEK></termekek>")
+    body = text.encode(encoding)
+    assert [row.sku for row in parse_product_upload(body).rows] == ["A", "B"]
+
+
 def test_parse_xml_safely_accepts_any_of_the_expected_roots():
     root = parse_xml_safely(b"<Visszaigazolas/>", expected_roots=("valasz", "visszaigazolas"))
     assert local_name(root) == "visszaigazolas"
