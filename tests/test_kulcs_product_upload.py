@@ -164,6 +164,19 @@ def test_rows_spelled_otherwise_among_lower_case_ones_are_all_read():
     assert [row.sku for row in parse_product_upload(body).rows] == ["A", "B"]
 
 
+@pytest.mark.parametrize("position", [1, 499, 500, 501, 700, 1200])
+def test_a_row_spelled_otherwise_is_read_wherever_it_stands_among_many(position):
+    rows = [f"<termekkod>S{n}</termekkod>" for n in range(1, 1201)]
+    body = document(*rows).replace(f"<termek><termekkod>S{position}</termekkod></termek>".encode(),
+                                   f"<TERMEK><termekkod>S{position}</termekkod></TERMEK>".encode())
+    assert [row.sku for row in parse_product_upload(body).rows] == [f"S{n}" for n in range(1, 1201)]
+
+
+def test_other_elements_beside_the_rows_are_passed_over():
+    body = document("<termekkod>A</termekkod>").replace(b"<termekek>", b"<termekek><fejlec>x</fejlec>")
+    assert [row.sku for row in parse_product_upload(body).rows] == ["A"]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_upper_case_rows_are_read_in_encodings_that_do_not_spell_ascii_as_ascii(encoding):
     text = (f'<?xml version="1.0" encoding="{encoding}"?>'

@@ -10,7 +10,7 @@ from decimal import Decimal
 from lxml import etree
 
 from .numbers import NumberError, parse_decimal, parse_vat
-from .xml_safety import encoding_of, iter_rows_safely, local_name
+from .xml_safety import RowSpelledOtherwise, encoding_of, iter_rows_safely, local_name
 
 PARSER_VERSION = "kulcs-u1/1"
 PROCESSED_FIELDS = ("ar", "arakcios", "szabadraktar", "nev", "mee", "afakulcs", "kep", "kat", "tmegjegyzes")
@@ -76,10 +76,18 @@ def read_raw_rows(body: bytes, *, max_rows: int = 200_000, salt: str = "",
                   seen: Callable[[str, bytes], bool] | None = None) -> RawUpload:
     """`seen(sku, fingerprint)` says whether a row is known to read as before: such rows are not
     taken apart, which is most of the reading time of a catalogue sent again."""
-    elements = iter_rows_safely(body, expected_roots=("termekek",), row="termek", max_rows=max_rows)
     salted = hashlib.blake2b(salt.encode() + b"\x00", digest_size=16)
-    rows = [_raw_row(index, element, salted, seen) for index, element in enumerate(elements, 1)]
+    try:
+        rows = _read_rows(body, max_rows, salted, seen, any_spelling=False)
+    except RowSpelledOtherwise:
+        rows = _read_rows(body, max_rows, salted, seen, any_spelling=True)
     return RawUpload(rows, encoding_of(body))
+
+
+def _read_rows(body: bytes, max_rows: int, salted, seen, *, any_spelling: bool) -> list[RawRow]:
+    elements = iter_rows_safely(body, expected_roots=("termekek",), row="termek", max_rows=max_rows,
+                                any_spelling=any_spelling)
+    return [_raw_row(index, element, salted, seen) for index, element in enumerate(elements, 1)]
 
 
 def _raw_row(index: int, product, salted, seen) -> RawRow:

@@ -4,7 +4,6 @@ import functools
 import io
 import itertools
 import re
-import string
 
 from lxml import etree
 
@@ -32,17 +31,27 @@ def parse_xml_safely(body: bytes, *, expected_roots: tuple[str, ...]) -> etree._
     return root
 
 
-def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, max_rows: int):
-    """The root's `row` children one by one, let go of a few hundred at a time once the caller has read
-    them, so a large upload never sits in memory as a whole tree. The same refusals as parse_xml_safely, made as early as the
-    document allows: a DOCTYPE or a wrong root before any row is read.
+class RowSpelledOtherwise(Exception):
+    """The root holds a row whose name is not in lower case: read the document again, any_spelling=True."""
 
-    Only the rows' own end events reach Python (lxml matches the tag, in any case and namespace), not
-    one start and one end per element: for a catalogue that is most of the reading time."""
+
+def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, max_rows: int,
+                     any_spelling: bool = False):
+    """The root's `row` children one by one, let go of a few hundred at a time once the caller has read
+    them, so a large upload never sits in memory as a whole tree. The same refusals as parse_xml_safely,
+    made as early as the document allows: a DOCTYPE or a wrong root before any row is read.
+
+    Only the rows' own end events reach Python (lxml matches the tag, in any namespace), not one
+    start and one end per element: for a catalogue that is most of the reading time. lxml is asked
+    for the lower-case name, a quarter of the parse faster than for its 64 spellings; when rows are
+    let go of, any other child of the root is looked at, and a row spelled otherwise raises
+    RowSpelledOtherwise (the caller reads again with any_spelling=True)."""
     if not body or body.isspace():
         raise DocumentError("üres dokumentum")
-    context = etree.iterparse(io.BytesIO(body), events=("end",), tag=_row_tags(body, row), **_UNTRUSTING)
-    root, rows = None, 0
+    tag = _any_spelling(row) if any_spelling else "{*}" + row
+    context = etree.iterparse(io.BytesIO(body), events=("end",), tag=tag, **_UNTRUSTING)
+    lower_case_row = None if any_spelling else row
+    root, rows, held = None, 0, 0
     try:
         for _event, element in context:
             if root is None:
@@ -50,53 +59,36 @@ def iter_rows_safely(body: bytes, *, expected_roots: tuple[str, ...], row: str, 
                 _check_root(root, expected_roots)
             if element.getparent() is not root:
                 continue  # an element named like a row, deeper down, is part of something else
-            rows += 1
+            rows, held = rows + 1, held + 1
             if rows > max_rows:
                 raise DocumentError(f"túl sok sor: több mint {max_rows} (legfeljebb {max_rows})")
             yield element
-            if rows % _ROWS_HELD == 0:
-                _let_go(root, before=element)
+            if held == _ROWS_HELD:
+                _let_go(root, element, held - 1, lower_case_row)
+                held = 1
     except etree.XMLSyntaxError as exc:
         raise DocumentError("nem jól formált XML: " + " ".join(exc.msg.split())) from None
     if root is None:
         root = context.root
         _check_root(root, expected_roots)
-    _let_go(root, before=None)
+    _let_go(root, None, held, lower_case_row)
 
 
 _ROWS_HELD = 500  # rows read and not yet let go of: checked for depth and dropped together, in C
 
 
-def _let_go(root, before) -> None:
+def _let_go(root, before, rows_before: int, lower_case_row: str | None) -> None:
     """What precedes `before` under the root (everything if None), once it has been yielded. Not what
     follows: the parser runs ahead of the events, and rows after `before` may be in the tree already.
     Checking depth here rather than per row lets an over-deep row reach the caller first; the caller
     reads on to the end, so the refusal still comes before anything is decided."""
     _refuse_deep_nesting(root)
-    del root[:len(root) if before is None else root.index(before)]
-
-
-def _row_tags(body: bytes, row: str) -> str | tuple[str, ...]:
-    """The row's element in lower case, in any namespace, unless the bytes may spell it otherwise:
-    lxml matches one name per element faster than it matches 64 (a 6-letter name's spellings), by
-    a quarter of the whole parse; counting the name's spellings in the bytes costs a twentieth."""
-    word = row.encode("ascii")
-    if (0 in body[:4] or body[:2] in (b"\xff\xfe", b"\xfe\xff")
-            or not _ascii_compatible(encoding_of(body))
-            or body.lower().count(word) != body.count(word)):
-        return _any_spelling(row)
-    return "{*}" + row
-
-
-_ASCII_NAME_BYTES = string.ascii_letters.encode() + b"<>/:"
-
-
-@functools.cache
-def _ascii_compatible(encoding: str) -> bool:
-    try:
-        return _ASCII_NAME_BYTES.decode("ascii").encode(encoding) == _ASCII_NAME_BYTES
-    except (LookupError, UnicodeError):
-        return False
+    end = len(root) if before is None else root.index(before)
+    if lower_case_row is not None and end != rows_before and any(
+            local_name(child) == lower_case_row and child.tag.rpartition("}")[2] != lower_case_row
+            for child in root[:end]):
+        raise RowSpelledOtherwise
+    del root[:end]
 
 
 @functools.cache
