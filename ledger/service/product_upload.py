@@ -107,6 +107,9 @@ def _rows_to_decide(app, shop, raw_rows, looked_up: set, known: dict):
     states = LazyStates(app, shop, fingerprints, loaded)
     rows, seen_again, new_fingerprints = [], 0, {}
     for raw in raw_rows:
+        if raw.texts is None:  # recognised while read, and its SKU sent once (else read again whole)
+            seen_again += 1
+            continue
         once = occurrences[raw.sku_text] == 1
         if once and raw.sku_text in states and fingerprints.get(raw.sku_text) == raw.fingerprint:
             seen_again += 1
