@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(data_dir=args.data_dir)
-    configure_logging()
+    configure_logging(cache=args.command == "serve")
     if args.command == "serve":
         from ledger.serve import serve
 

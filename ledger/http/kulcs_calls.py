@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime, timezone
 from uuid import uuid4
 
@@ -13,6 +12,7 @@ from ledger.http.commands import run_command
 from ledger.http.keys import KULCS_GATE, POOL, PROJECTOR, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
 from ledger.http.metrics import KULCS_CALLS
+from ledger.http.middleware import name_log_line
 from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query
 from ledger.kulcs.envelope import form_fields_and_xml
 from ledger.kulcs.answers import error_answer
@@ -73,7 +73,6 @@ def idempotency_key(request: web.Request) -> str | None:
 async def receive_document(request: web.Request, kind: str, command) -> web.Response:
     """U1, U3, U5: `command(call, shop_row, xml, idempotency_key)` runs on the write threads and
     answers an `Answer` (result, status, body)."""
-    started = time.perf_counter()
     received_at = datetime.now(timezone.utc)
     limit = request.app[SETTINGS].max_body_bytes
     try:
@@ -88,6 +87,6 @@ async def receive_document(request: web.Request, kind: str, command) -> web.Resp
                                idempotency_key(request))
     request.app[PROJECTOR].wake()
     KULCS_CALLS.labels(kind, answer.result.outcome).inc()
-    log.info(f"kulcs_{kind}", outcome=answer.result.outcome, counts=answer.result.counts,
-             duration_ms=round((time.perf_counter() - started) * 1000, 1), bytes=len(body))
+    name_log_line(request, f"kulcs_{kind}", outcome=answer.result.outcome, counts=answer.result.counts,
+                  bytes=len(body))
     return xml_response(answer.body, answer.status)

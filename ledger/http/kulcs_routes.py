@@ -1,7 +1,6 @@
 """The five URLs Kulcs calls (kulcs-protocol.md). Thin: each hands its document to a service."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import structlog
@@ -9,6 +8,7 @@ from aiohttp import web
 
 from ledger.domain.values import BUDAPEST, budapest_day
 from ledger.http.commands import run_command
+from ledger.http.middleware import name_log_line
 from ledger.http.keys import LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.http.query_params import parse_instant
 from ledger.http.kulcs_calls import (
@@ -20,8 +20,6 @@ from ledger.service.category_upload import handle_category_upload
 from ledger.service.order_confirm import handle_order_confirm
 from ledger.service.order_download import handle_order_download
 from ledger.service.product_upload import handle_product_upload
-
-log = structlog.get_logger("kulcs")
 
 
 async def products_upload(request: web.Request) -> web.Response:
@@ -64,7 +62,6 @@ def _since(request: web.Request) -> datetime | None:
 
 
 async def products_download(request: web.Request) -> web.StreamResponse:
-    started = time.perf_counter()
     received_at = datetime.now(timezone.utc)
     await authenticated_shop(request, {})
     since = _since(request)
@@ -88,22 +85,20 @@ async def products_download(request: web.Request) -> web.StreamResponse:
     await run_command(request, record_plain_call, request.app[LEDGER], call, outcome="applied",
                       counts={"sent": sent})
     request.app[PROJECTOR].wake()
-    log.info("kulcs_products_download", counts={"sent": sent},
-             duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    name_log_line(request, "kulcs_products_download", counts={"sent": sent})
     await response.write_eof()
     return response
 
 
 async def orders_download(request: web.Request) -> web.Response:
-    started = time.perf_counter()
     received_at = datetime.now(timezone.utc)
     shop = await authenticated_shop(request, {})
     call = received_call(request, "orders_download", b"", received_at)
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
     answer = await run_command(request, handle_order_download, request.app[LEDGER], call, shop)
     request.app[PROJECTOR].wake()
-    log.info("kulcs_orders_download", outcome=answer.result.outcome, counts=answer.result.counts,
-             duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    name_log_line(request, "kulcs_orders_download", outcome=answer.result.outcome,
+                  counts=answer.result.counts)
     return xml_response(answer.body, answer.status, {"X-Kulcs-Sync": str(call.sync_id)})
 
 

@@ -13,6 +13,13 @@ from ledger.service.ledger_app import Contended
 from ledger.kulcs.answers import error_answer
 
 log = structlog.get_logger("http")
+LOG_LINE: web.RequestKey[tuple[str, dict]] = web.RequestKey("log_line", tuple)
+
+
+def name_log_line(request: web.Request, event: str, **fields) -> None:
+    """What the request's one log line is called and what it adds (a Kulcs call's outcome and
+    counts): one line, not two, per call, as a log line costs a small push ~4% of its time."""
+    request[LOG_LINE] = (event, fields)
 
 
 def _is_kulcs(request: web.Request) -> bool:
@@ -63,5 +70,6 @@ async def request_context(request: web.Request, handler):
         route = route_of(request)
         REQUESTS.labels(request.method, route, str(status)).inc()
         REQUEST_SECONDS.labels(request.method, route).observe(elapsed)
-        log.info("request", method=request.method, path=request.path, status=status,
-                 duration_ms=round(elapsed * 1000, 1), remote=request.remote)
+        event, fields = request.get(LOG_LINE, ("request", {}))
+        log.info(event, method=request.method, path=request.path, status=status,
+                 duration_ms=round(elapsed * 1000, 1), remote=request.remote, **fields)

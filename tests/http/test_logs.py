@@ -36,6 +36,8 @@ async def test_a_session_using_every_secret_logs_none_of_them(client):
         assert secret not in text
     pushes = [line for line in lines if line["event"] == "kulcs_products"]
     assert len(pushes) == 3
-    assert all({"shop", "sync_id", "counts", "duration_ms", "request_id"} <= set(p) for p in pushes)
-    requests = [line for line in lines if line["event"] == "request"]
-    assert all({"method", "path", "status", "duration_ms"} <= set(r) for r in requests)
+    assert all({"shop", "sync_id", "counts", "outcome", "request_id"} <= set(p) for p in pushes)
+    requests = [line for line in lines if "method" in line]
+    assert all({"path", "status", "duration_ms", "request_id"} <= set(r) for r in requests)
+    assert len({r["request_id"] for r in requests}) == len(requests)  # one line per request
+    assert [r["status"] for r in requests if r["path"] == "/kulcs/bolt/products"] == [200, 200, 200, 401]
