@@ -45,12 +45,14 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
         return answer_duplicate(app, call, previous)
     salt = f"{PARSER_VERSION}|{sync_type}|{_category_epoch(app, call.shop, sync_type, document)}"
     looked_up, known = _known_fingerprints(app, call.shop, document)
-    seen = (lambda sku, fingerprint: known.get(sku) == fingerprint) if known else None
-    raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt, seen=seen).rows
-    if seen is not None and _recognised_sku_sent_twice(raw_rows):
+    recognised = {fingerprint: sku for sku, fingerprint in known.items() if fingerprint is not None}
+    raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt, known=recognised).rows
+    occurrences = Counter(raw.sku_text for raw in raw_rows)
+    if recognised and _recognised_sku_sent_twice(raw_rows, occurrences):
         raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt).rows  # rare: every row read whole
+        occurrences = Counter(raw.sku_text for raw in raw_rows)
     rows, seen_again, new_fingerprints, states, fingerprints = _rows_to_decide(
-        app, call.shop, raw_rows, looked_up, known)
+        app, call.shop, raw_rows, occurrences, looked_up, known)
     del raw_rows
     states.prefetch(row.sku for row in rows if row.sku)
     uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
@@ -90,18 +92,14 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
     return Answer(result, status, body, tuple(decision.events))
 
 
-def _recognised_sku_sent_twice(raw_rows) -> bool:
+def _recognised_sku_sent_twice(raw_rows, occurrences: Counter) -> bool:
     """A SKU sent twice is decided row by row, so none of its rows may be left unread."""
-    recognised = [raw.sku_text for raw in raw_rows if raw.texts is None]
-    once = set(recognised)
-    return len(once) < len(recognised) or any(
-        raw.texts is not None and raw.sku_text in once for raw in raw_rows)
+    return any(raw.texts is None and occurrences[raw.sku_text] > 1 for raw in raw_rows)
 
 
-def _rows_to_decide(app, shop, raw_rows, looked_up: set, known: dict):
+def _rows_to_decide(app, shop, raw_rows, occurrences: Counter, looked_up: set, known: dict):
     """The rows worth parsing: a SKU sent once whose row reads exactly as the last one applied
     (same parser, mode and category tree) cannot change anything and is counted unchanged."""
-    occurrences = Counter(raw.sku_text for raw in raw_rows)
     more, loaded = load_states(app, shop, sorted(sku for sku in occurrences if sku and sku not in looked_up))
     fingerprints = {**known, **more}
     states = LazyStates(app, shop, fingerprints, loaded)
@@ -140,7 +138,7 @@ def _known_fingerprints(app: LedgerApp, shop: str, document: bytes) -> tuple[set
         return set(), {}
     rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s"
                             " AND sku = ANY(string_to_array(%s, E'\\x01'))", (shop, skus))
-    return set(skus.split("\x01")), {sku: fingerprint and bytes(fingerprint) for sku, fingerprint in rows}
+    return set(skus.split("\x01")), dict(rows)  # bytea comes as bytes
 
 
 def _category_epoch(app, shop: str, sync_type: str, document: bytes) -> int:

@@ -70,6 +70,16 @@ def test_a_row_read_as_before_is_decided_when_its_sku_comes_twice(ledger_app, sh
     assert state(db_url, "T") == (2, "2.00")
 
 
+def test_a_row_read_as_before_sent_twice_in_one_upload_is_decided_twice(ledger_app, shop, reading, parsed,
+                                                                         db_url):
+    push(ledger_app, shop, [{"termekkod": "T", "ar": "1"}])
+    parsed.clear()
+    result = push(ledger_app, shop, [{"termekkod": "T", "ar": "1"}, {"termekkod": "T", "ar": "1"}])
+    assert parsed == ["T", "T"]
+    assert (result.counts["received"], result.counts["unchanged"]) == (2, 2)
+    assert state(db_url, "T") == (1, "1.00")
+
+
 def test_new_and_known_skus_mixed_in_one_large_upload(ledger_app, shop, reading, db_url):
     push(ledger_app, shop, [{"termekkod": f"K-{n}", "ar": "5"} for n in range(3)])
     result = push(ledger_app, shop, [{"termekkod": f"K-{n}", "ar": "5"} for n in range(5)])
