@@ -14,6 +14,7 @@ from ledger.service.ledger_app import LedgerApp
 from ledger.service.order_confirm import handle_order_confirm
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shops import ShopError
+from ledger.storage.request_bodies import received_form
 
 REPLAYABLE = ("products", "categories", "orders_confirm")
 
@@ -22,7 +23,7 @@ def stored_call(app: LedgerApp, shop: str, sync_id: UUID) -> dict:
     rows = app.fetch("SELECT * FROM kulcs_requests WHERE shop = %s AND sync_id = %s", (shop, sync_id))
     if not rows:
         raise ShopError("no such sync", status=404)
-    return rows[0]
+    return {**rows[0], "body": received_form(rows[0]["body"], rows[0]["body_compression"])}
 
 
 def replay(app: LedgerApp, shop_row, sync_id: UUID, *, dry_run: bool, max_rows: int = 200_000) -> dict:

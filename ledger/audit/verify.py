@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import zlib
 from dataclasses import dataclass, field
 
 from ledger.audit.replay_state import fold
 from ledger.storage.event_chain import GENESIS, chain_link, event_digest
+from ledger.storage.request_bodies import received_form
 from projections.decoding import decode_rows
 
 PAGE = 5000
@@ -70,7 +73,8 @@ async def check_requests(conn, report: Report, shop: str | None) -> None:
     rows = await conn.fetch(
         "SELECT e.originator_id AS sync_id, e.notification_id,"
         " convert_from(e.state, 'UTF8')::jsonb ->> 'request_sha256' AS recorded,"
-        " encode(sha256(r.body), 'hex') AS actual, r.sync_id IS NULL AS missing"
+        " CASE WHEN r.body_compression IS NULL THEN encode(sha256(r.body), 'hex') END AS actual,"
+        " r.body_compression IS NOT NULL AS compressed, r.sync_id IS NULL AS missing"
         " FROM ledger_events e LEFT JOIN kulcs_requests r ON r.sync_id = e.originator_id"
         " WHERE e.topic = 'kulcs-ledger:Sync.Created'"
         " AND ($1::text IS NULL OR convert_from(e.state, 'UTF8')::jsonb ->> 'shop' = $1)"
@@ -79,10 +83,22 @@ async def check_requests(conn, report: Report, shop: str | None) -> None:
         if r["missing"]:
             report.problem("requests", "stored request deleted", sync_id=str(r["sync_id"]),
                            position=r["notification_id"])
-        elif r["recorded"] != r["actual"]:
+        elif r["recorded"] != (await _received_sha256(conn, r["sync_id"]) if r["compressed"] else r["actual"]):
             report.problem("requests", "stored request altered", sync_id=str(r["sync_id"]),
                            position=r["notification_id"])
     report.checked["requests"] = len(rows)
+
+
+async def _received_sha256(conn, sync_id) -> str | None:
+    """The SHA-256 of a compressed body as received (None if it no longer decompresses)."""
+    row = await conn.fetchrow("SELECT body, body_compression FROM kulcs_requests WHERE sync_id = $1", sync_id)
+
+    def digest() -> str | None:
+        try:
+            return hashlib.sha256(received_form(row["body"], row["body_compression"])).hexdigest()
+        except (zlib.error, ValueError):
+            return None
+    return await asyncio.to_thread(digest)
 
 
 async def check_decision_state(conn, report: Report, shop: str | None) -> None:

@@ -1,10 +1,12 @@
 """The sync log: every Kulcs call, what it counted, what it changed."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from uuid import UUID
 
 from ledger.read.formats import plain
+from ledger.storage.request_bodies import received_form
 
 
 def sync_json(row) -> dict:
@@ -42,6 +44,13 @@ async def sync(conn, shop: str, sync_id: UUID) -> dict | None:
                                "event_position": c["position"]}) for c in changes]}
 
 
-async def recorded_request(conn, shop: str, sync_id: UUID):
-    return await conn.fetchrow("SELECT * FROM kulcs_requests WHERE shop = $1 AND sync_id = $2",
-                               shop, sync_id)
+async def recorded_request(conn, shop: str, sync_id: UUID) -> dict | None:
+    """The stored call, its `body` the bytes as received (decompressed off the event loop)."""
+    row = await conn.fetchrow("SELECT * FROM kulcs_requests WHERE shop = $1 AND sync_id = $2",
+                              shop, sync_id)
+    if row is None:
+        return None
+    body, compression = row["body"], row["body_compression"]
+    received = (await asyncio.to_thread(received_form, body, compression) if compression
+                else received_form(body, None))
+    return {**row, "body": received}

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from ledger.domain.sync import Sync
+from ledger.storage.request_bodies import storing
 from ledger.storage.state_writes import RecordedRequest, write_request
 
 
@@ -25,15 +27,19 @@ class ReceivedCall:
     body: bytes
     replay_of: UUID | None = None
     body_sha256: str = field(init=False)
+    _stored_body: Future = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "body_sha256", hashlib.sha256(self.body).hexdigest())
+        object.__setattr__(self, "_stored_body", storing(self.body))  # compressed while it is parsed
 
     def request_write(self):
+        body, compression = self._stored_body.result()
         return write_request(RecordedRequest(
             sync_id=self.sync_id, shop=self.shop, kind=self.kind, received_at=self.received_at,
             method=self.method, path=self.path, query=self.query, content_type=self.content_type,
-            headers=self.headers, remote=self.remote, body=self.body, body_sha256=self.body_sha256,
+            headers=self.headers, remote=self.remote, body=body, body_compression=compression,
+            body_sha256=self.body_sha256,
         ))
 
 

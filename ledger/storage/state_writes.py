@@ -23,7 +23,8 @@ class RecordedRequest:
     content_type: str | None
     headers: dict[str, str]
     remote: str | None
-    body: bytes
+    body: bytes  # as stored: see ledger/storage/request_bodies.py
+    body_compression: str | None
     body_sha256: str
 
 
@@ -62,11 +63,11 @@ def write_request(request: RecordedRequest):
     def write(curs: Cursor, _ids: Sequence[int]) -> None:
         curs.execute(
             "INSERT INTO kulcs_requests (sync_id, shop, kind, received_at, method, path, query,"
-            " content_type, headers, remote, body, body_sha256)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %b, %s)",  # %b: bytes sent as binary
+            " content_type, headers, remote, body, body_compression, body_sha256)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %b, %s, %s)",  # %b: bytes sent as binary
             (request.sync_id, request.shop, request.kind, request.received_at, request.method,
              request.path, request.query, request.content_type, json.dumps(request.headers),
-             request.remote, request.body, request.body_sha256),
+             request.remote, request.body, request.body_compression, request.body_sha256),
         )
     write.payload_bytes = len(request.body)  # read by the recorder: large bodies are not pipelined
     return write
