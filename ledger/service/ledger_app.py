@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from eventsourcing.application import Application
@@ -18,6 +18,28 @@ class Contended(Exception):
     """Other writers kept winning: the caller is asked to come back (503 with Retry-After)."""
 
 
+ENCODED_AT_ONCE = 1000
+
+
+class EncodedOnTheWay(Sequence):
+    """A large sync's stored events, each encoded as the recorder reaches it and not kept: a
+    catalogue's 100,000 encoded events held at once weighed ~75 MB at the peak of a push."""
+
+    def __init__(self, events: Sequence, encode: Callable) -> None:
+        self._events, self._encode = events, encode
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._encode(event) for event in self._events[index]]
+        return self._encode(self._events[index])
+
+    def __iter__(self):
+        return map(self._encode, self._events)
+
+
 class LedgerApp(Application):
     name = "Ledger"
 
@@ -27,7 +49,8 @@ class LedgerApp(Application):
         Not `save()`: that checks every object against runtime Protocols (on Python 3.11 more than
         encoding a large sync's events costs) and builds a Recording per event that nothing here reads.
         """
-        stored_events = [self.mapper.to_stored_event(event) for event in events]
+        stored_events = (EncodedOnTheWay(events, self.mapper.to_stored_event) if len(events) > ENCODED_AT_ONCE
+                         else [self.mapper.to_stored_event(event) for event in events])
         return list(self.recorder.insert_events(stored_events, **kwargs) or [])
 
     def fetch_tuples(self, sql: str, params=()) -> list[tuple]:

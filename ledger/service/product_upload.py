@@ -51,16 +51,16 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
     if recognised and _recognised_sku_sent_twice(raw_rows, occurrences):
         raw_rows = read_raw_rows(document, max_rows=max_rows, salt=salt).rows  # rare: every row read whole
         occurrences = Counter(raw.sku_text for raw in raw_rows)
-    rows, seen_again, new_fingerprints, states, fingerprints = _rows_to_decide(
+    to_parse, seen_again, states, fingerprints = _rows_to_decide(
         app, call.shop, raw_rows, occurrences, looked_up, known)
     del raw_rows
-    states.prefetch(row.sku for row in rows if row.sku)
-    uses_categories = sync_type == "full" and any("kat" in row.values for row in rows)
+    states.prefetch(raw.sku_text for raw in to_parse if raw.sku_text)
+    uses_categories = sync_type == "full" and any(name == "kat" for raw in to_parse for name, _ in raw.texts)
     book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
-    decision = decide_push(ctx, sync_type, rows, states, book)
-    del rows  # a catalogue's parsed rows weigh as much as its events: not kept while those are saved
+    new_fingerprints: dict = {}
+    decision = decide_push(ctx, sync_type, _parsed(to_parse, occurrences, new_fingerprints), states, book)
     decision.counts["received"] += seen_again
     decision.counts["unchanged"] += seen_again
     pending = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors)
@@ -103,20 +103,28 @@ def _rows_to_decide(app, shop, raw_rows, occurrences: Counter, looked_up: set, k
     more, loaded = load_states(app, shop, sorted(sku for sku in occurrences if sku and sku not in looked_up))
     fingerprints = {**known, **more}
     states = LazyStates(app, shop, fingerprints, loaded)
-    rows, seen_again, new_fingerprints = [], 0, {}
+    to_parse, seen_again = [], 0
     for raw in raw_rows:
         if raw.texts is None:  # recognised while read, and its SKU sent once (else read again whole)
             seen_again += 1
-            continue
-        once = occurrences[raw.sku_text] == 1
-        if once and raw.sku_text in states and fingerprints.get(raw.sku_text) == raw.fingerprint:
+        elif (occurrences[raw.sku_text] == 1 and raw.sku_text in states
+              and fingerprints.get(raw.sku_text) == raw.fingerprint):
             seen_again += 1
-            continue
+        else:
+            to_parse.append(raw)
+    return to_parse, seen_again, states, fingerprints
+
+
+def _parsed(to_parse: list, occurrences: Counter, new_fingerprints: dict):
+    """Each row parsed as it is decided and let go of after: a catalogue's parsed rows, all alive
+    beside its events, were the peak of a push's memory. Notes the fingerprint of each row that
+    sets its SKU alone."""
+    for i, raw in enumerate(to_parse):
+        to_parse[i] = None
         row = parse_raw_row(raw)
-        rows.append(row)
-        if once and row.sku and not row.errors:
+        if occurrences[raw.sku_text] == 1 and row.sku and not row.errors:
             new_fingerprints[row.sku] = raw.fingerprint
-    return rows, seen_again, new_fingerprints, states, fingerprints
+        yield row
 
 
 _LARGE_DOCUMENT = 256 * 1024

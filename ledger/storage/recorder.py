@@ -25,7 +25,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor, sql
 
-from ledger.storage.event_chain import GENESIS, chain_link, digests_for
+from ledger.storage.event_chain import GENESIS, chain_link, digests_for, event_digest
 from ledger.storage.group_commit import GroupCommitter, QueuedSync
 
 StateWrite = Callable[[Cursor, Sequence[int]], None]
@@ -115,16 +115,18 @@ class LedgerRecorder(PostgresApplicationRecorder):
 
     def _write_sync(self, curs: Cursor, sync: QueuedSync, ids: list[int], prev_link: bytes) -> bytes:
         events = sync.stored_events
-        digests = digests_for(ids, events)
-        link = chain_link(prev_link, digests)
         if len(events) <= SMALL_INSERT:
+            events = list(events)
+            digests = digests_for(ids, events)
+            link = chain_link(prev_link, digests)
             params: list[Any] = []
             for i, e in zip(ids, events):
                 params += (e.originator_id, e.originator_version, e.topic, e.state, i)
             params += (ids[-1], ids[0], prev_link, link, digests)
             curs.execute(self._small_insert(len(events)), params)
         else:
-            self._copy_events(curs, events, ids[0])
+            digests = self._copy_events(curs, events, ids[0])
+            link = chain_link(prev_link, digests)
             curs.execute(self._statement("chain", lambda: sql.SQL(
                 "INSERT INTO {} (last_id, first_id, prev_link, link, digests) VALUES (%s, %s, %s, %s, %s)"
             ).format(self._chain_table())), (ids[-1], ids[0], prev_link, link, digests))
@@ -132,16 +134,19 @@ class LedgerRecorder(PostgresApplicationRecorder):
             write(curs, ids)
         return link
 
-    def _copy_events(self, curs: Cursor, stored_events: Sequence[StoredEvent], first: int) -> None:
-        """A large sync's events by binary COPY: one INSERT of them all would be dumped as text."""
+    def _copy_events(self, curs: Cursor, stored_events: Sequence[StoredEvent], first: int) -> list[bytes]:
+        """A large sync's events by binary COPY (one INSERT of them all would be dumped as text), in
+        one pass that also answers their digests: each event may be encoded only as it is reached."""
         copy_statement = self._statement("copy", lambda: sql.SQL(
             "COPY {} (originator_id, originator_version, topic, state, notification_id)"
             " FROM STDIN (FORMAT BINARY)").format(self._events_table()))
+        digests = []
         with curs.copy(copy_statement) as copy:
             copy.set_types(["uuid", "int8", "text", "bytea", "int8"])
-            for offset, event in enumerate(stored_events):
-                copy.write_row((event.originator_id, event.originator_version, event.topic,
-                                event.state, first + offset))
+            for position, e in enumerate(stored_events, first):
+                copy.write_row((e.originator_id, e.originator_version, e.topic, e.state, position))
+                digests.append(event_digest(position, e.originator_id, e.originator_version, e.topic, e.state))
+        return digests
 
     # Statements, rendered once -----------------------------------------------------------------------
 

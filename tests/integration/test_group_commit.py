@@ -7,14 +7,17 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from uuid import uuid4
 
 import asyncpg
 import psycopg
 import pytest
-from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
+from eventsourcing.persistence import DataError, IntegrityError, StoredEvent, TranscodingNotRegisteredError
 
 from ledger.audit.verify import Report, check_chain
+from ledger.domain.product import Product
+from ledger.service.ledger_app import ENCODED_AT_ONCE, EncodedOnTheWay
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shops import create_shop
 from ledger.storage.recorder import PIPELINED_BYTES
@@ -173,6 +176,30 @@ async def test_large_syncs_and_state_writes_that_copy_are_grouped_too(recorder, 
     assert set(notes(db_url)) == {"small", "large", "copied"}
     report = await chain_report(db_url)
     assert not report.problems and report.checked["chained_events"] == 1 + 2 + 40 + 1
+
+
+def created(count: int, bad_last: bool = False) -> list:
+    sync_id, at = uuid4(), datetime.now(timezone.utc)
+    return [Product.Created(
+        originator_id=uuid4(), originator_version=1, timestamp=at, originator_topic=Product.TOPIC,
+        shop="s", sku=f"SKU-{n}", fields={"base_price": "1.00", **({"bad": {n}} if bad_last and n == count - 1 else {})},
+        sale_prices={}, sync_id=sync_id, source="kulcs", parser_version="test") for n in range(count)]
+
+
+async def test_a_large_sync_encoded_on_the_way_fails_alone_when_an_event_cannot_be_encoded(
+        ledger_app, recorder, db_url):
+    encode = ledger_app.mapper.to_stored_event
+    queued = [(events(2), [note("before")]),
+              (EncodedOnTheWay(created(ENCODED_AT_ONCE + 1, bad_last=True), encode), [note("unencodable")]),
+              (EncodedOnTheWay(created(ENCODED_AT_ONCE + 1), encode), [note("large")])]
+    outcomes, _ = in_one_group(recorder, [], queued)
+
+    assert isinstance(outcomes[1], TranscodingNotRegisteredError)
+    assert [len(outcomes[0]), len(outcomes[2])] == [2, ENCODED_AT_ONCE + 1]
+    assert set(notes(db_url)) == {"before", "large"}
+    assert len(stored(db_url)) == 1 + 2 + ENCODED_AT_ONCE + 1
+    report = await chain_report(db_url)
+    assert not report.problems and report.checked["chained_events"] == 1 + 2 + ENCODED_AT_ONCE + 1
 
 
 async def test_a_sync_that_is_all_copy_in_the_first_group_commits_alone(recorder, db_url):
