@@ -77,11 +77,11 @@ def read_raw_rows(body: bytes, *, max_rows: int = 200_000, salt: str = "",
     """`known`: the fingerprints of rows known to read as before, each with its row's SKU. Such rows
     are not taken apart (most of the reading time of a catalogue sent again): a row that serialises
     byte for byte as one that was parsed into SKU X is that same row, with SKU X."""
-    salted = hashlib.blake2b(salt.encode() + b"\x00", digest_size=16)
+    salted, known = hashlib.blake2b(salt.encode() + b"\x00", digest_size=16), known or {}
     try:
-        rows = _read_rows(body, max_rows, salted, known or {}, any_spelling=False)
+        rows = _read_rows(body, max_rows, salted, known, any_spelling=False)
     except RowSpelledOtherwise:
-        rows = _read_rows(body, max_rows, salted, known or {}, any_spelling=True)
+        rows = _read_rows(body, max_rows, salted, known, any_spelling=True)
     return RawUpload(rows, encoding_of(body))
 
 

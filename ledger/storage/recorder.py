@@ -116,7 +116,6 @@ class LedgerRecorder(PostgresApplicationRecorder):
     def _write_sync(self, curs: Cursor, sync: QueuedSync, ids: list[int], prev_link: bytes) -> bytes:
         events = sync.stored_events
         if len(events) <= SMALL_INSERT:
-            events = list(events)
             digests = digests_for(ids, events)
             link = chain_link(prev_link, digests)
             params: list[Any] = []

@@ -26,7 +26,7 @@ def storing(body: bytes) -> Future:
     """`stored_form(body)`, on its way: started now in a thread for a large body."""
     if len(body) < COMPRESSED_FROM:
         done: Future = Future()
-        done.set_result((body, None))
+        done.set_result(stored_form(body))
         return done
     return _compressing.submit(stored_form, body)
 
