@@ -1,9 +1,10 @@
 """Turning stored rows back into domain events (upcasting included) without an Application."""
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 
+import orjson
 from eventsourcing.persistence import (
     DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, StoredEvent, UUIDAsHex, find_id_convertor,
 )
@@ -31,8 +32,8 @@ def _mapper() -> Mapper:
 
 MAPPER = _mapper()
 _TRANSCODINGS = MAPPER.transcoder.names
-_PLAIN_JSON = json.JSONDecoder()
 _TYPED = b'"_type_"'
+_LONG_NUMBER = re.compile(rb"[0-9]{20}")  # orjson reads integers beyond 64 bits as floats: not ours to read
 _classes: dict[str, type] = {}
 # The events of one sync share its id and time: each value decoded once, the (immutable) object shared.
 _decoded: dict[str, dict] = {name: {} for name in _TRANSCODINGS}
@@ -75,17 +76,20 @@ def decode_row(r):
     """The event `MAPPER.to_domain_event` makes of the row, made the same way but faster when it can
     be: the library's JSON decoder calls its object hook on every object of every event to find the
     transcoded values ({"_type_", "_data_"}); ours (timestamp, sync ids) are top-level attributes, so
-    the JSON is parsed plainly and only those are transcoded, when they are all the "_type_" keys
-    there are. Anything else (a nested transcoded value, an event class with upcasters, a compressor
-    or cipher) goes the library's way."""
+    the JSON is parsed plainly (by orjson, ~4x faster than the standard library) and only those are
+    transcoded, when they are all the "_type_" keys there are. Anything else (a nested transcoded
+    value, an event class with upcasters, a compressor or cipher, JSON that orjson refuses or would
+    read differently) goes the library's way."""
     topic, state_bytes = r["topic"], bytes(r["state"])
     cls = _classes.get(topic)
     if cls is None:
         cls = _classes[topic] = resolve_topic(topic)
     if getattr(cls, "class_version", 1) != 1 or MAPPER.cipher or MAPPER.compressor:
         return _library_decode(r, state_bytes)
+    if _LONG_NUMBER.search(state_bytes) is not None:
+        return _library_decode(r, state_bytes)
     try:
-        state = _PLAIN_JSON.decode(state_bytes.decode("utf8"))
+        state = orjson.loads(state_bytes)
     except Exception:
         return _library_decode(r, state_bytes)  # raises the library's error
     typed = state_bytes.count(_TYPED)
