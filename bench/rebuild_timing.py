@@ -1,14 +1,16 @@
-"""Times `projections.runner.rebuild` over a synthetic history, against a floor from the same run.
+"""Times a rebuild (`projections.shadow.rebuild_without_downtime`, as the CLI and the API run it) over
+a synthetic history, against a floor from the same run.
 
     python bench/rebuild_timing.py --rows 20000 --events 500000 [--runs 3] [--keep] [--url URL]
 
 Builds a fresh database (the embedded server of tests/pg.py, or TEST_DATABASE_URL), creates the shop
 through the service as bench/run.py does, adds the synthetic history of bench/synthetic.py (one full
-sync of the catalogue, then price-and-stock syncs of 1% of it) and times `rebuild(pool)` `--runs`
+sync of the catalogue, then price-and-stock syncs of 1% of it) and times the rebuild `--runs`
 times (median). The floor: one plain `SELECT notification_id, state FROM ledger_events` of all
 events, read through a cursor on the same kind of pool connection. `--url` times an existing
 database instead (one that a `--keep` run left behind, say), `--profile FILE` writes a cProfile of
-one more rebuild.
+one more rebuild: of this process, which coordinates; the fill itself runs in worker processes
+(projections/partitions.py), which `py-spy record --subprocesses` follows.
 """
 from __future__ import annotations
 
@@ -105,7 +107,8 @@ def main() -> None:
               f"  (runs: {', '.join(f'{s:.2f}' for s in rebuilds)})")
         print(f"floor (SELECT notification_id, state, all events) median {floor:.2f} s ="
               f" {count / floor:,.0f} events/s  ratio rebuild/floor {seconds / floor:.1f}")
-        print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB,"
+              f" of its largest child process (a fill worker or the service) {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
         if args.keep and pg is not None:
             pg.created.remove(urlparse(url).path.lstrip("/"))
             print(f"kept: {url}")

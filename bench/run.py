@@ -13,7 +13,8 @@ projector has caught up with the previous one, and each floor is measured right 
 Ratios are value/floor (medians over the rounds), so the criterion is "ratio <= target".
 Then a fresh database with the shop gets a synthetic history (bench/synthetic.py): the catalogue's
 first full sync and price-and-stock syncs of 1% of it, up to --events events, with the service stopped:
-  rebuild              projections.runner.rebuild over all events, events/s
+  rebuild              projections.shadow.rebuild_without_downtime (what `kulcs-ledger rebuild` and
+                       POST /api/projections/rebuild run) over all events, events/s
 Then the service is started on it again:
   audit_read_p50/p99   GET .../products/{sku}/price-history, sequential, ms (target on the value;
                        floor: GET /healthz, the same HTTP round trip without any work)
@@ -96,12 +97,12 @@ def push_round(url: str, rows: list[dict], body: bytes, k: int) -> dict:
 
 async def timed_rebuild(url: str) -> tuple[int, float]:
     from ledger.http.app import open_pool
-    from projections.runner import rebuild
+    from projections.shadow import rebuild_without_downtime
 
     pool = await open_pool(url, min_size=1, max_size=2)
     try:
         started = time.perf_counter()
-        count = await rebuild(pool)
+        count = (await rebuild_without_downtime(url, pool))["rebuilt_events"]  # as the CLI and the API
         return count, time.perf_counter() - started
     finally:
         await pool.close()
@@ -221,11 +222,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--repeat", type=int, default=3, help="push rounds (fresh database each)")
     parser.add_argument("--events", type=int, help="events stored for rebuild and reads (default: 1,000,000"
-                        " from 50,000 rows up, else 25 per row, so that --rows 20000 fits in 10 minutes)")
+                        " from 20,000 rows up, as the workloads ask; else 25 per row)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10, help="duration of each small_pushes run")
     args = parser.parse_args()
-    args.events = args.events or (1_000_000 if args.rows >= 50_000 else 25 * args.rows)
+    args.events = args.events or (1_000_000 if args.rows >= 20_000 else 25 * args.rows)
 
     pg = TestServer()
     try:

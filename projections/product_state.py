@@ -40,10 +40,24 @@ async def apply_batch(conn, batch, memo: dict | None = None) -> None:
         rows = await conn.fetch("SELECT * FROM product_view WHERE product_id = ANY($1::uuid[])", list(missing))
         for r in rows:
             products[r["product_id"]] = known[r["product_id"]] = _from_row(r)
-    await _write(conn, _rows(product_events, products, known))
+    await _write(conn, _rows(product_events, products, known, _view_lines(memo)))
 
 
 PLANNED = "product_state.planned"  # id(batch) -> (batch, its rows), until written
+# In a memo: product_view is written once, by `write_remembered`, not page by page (a fill that is all
+# or nothing writes each product once instead of once per page that changes it).
+VIEW_AT_END = "product_state.view_at_end"
+
+
+def _view_lines(memo: dict | None) -> bool:
+    return memo is None or not memo.get(VIEW_AT_END)
+
+
+async def write_remembered(conn, memo: dict) -> None:
+    """product_view rows of every product `memo` knows, into a product_view that has none of them."""
+    products = memo.get("products")
+    if products:
+        await copy(conn, "product_view", _product_lines(products.values()), STATIC_COLUMNS + DYNAMIC_COLUMNS)
 
 
 def prepare(batch, memo: dict) -> bool:
@@ -55,7 +69,7 @@ def prepare(batch, memo: dict) -> bool:
     products, missing = _touched(product_events, known)
     if missing:
         return False
-    memo.setdefault(PLANNED, {})[id(batch)] = (batch, _rows(product_events, products, known))
+    memo.setdefault(PLANNED, {})[id(batch)] = (batch, _rows(product_events, products, known, _view_lines(memo)))
     return True
 
 
@@ -76,8 +90,9 @@ def _touched(product_events, known: dict) -> tuple[dict, set]:
     return products, missing
 
 
-def _rows(product_events, products: dict, known: dict) -> tuple[list, list, list]:
-    """Applies the events to the products (in place) and answers the page's COPY lines."""
+def _rows(product_events, products: dict, known: dict, view_lines: bool) -> tuple[list, list, list]:
+    """Applies the events to the products (in place) and answers the page's COPY lines (none for
+    product_view unless `view_lines`)."""
     field_lines, price_lines = [], []
     last_timestamp = last_sync = last_source = day = None
     for positioned in product_events:
@@ -131,7 +146,8 @@ def _rows(product_events, products: dict, known: dict) -> tuple[list, list, list
                 f"{position}\t{where}\t{numeric(product['fields'].get('base_price'))}\t"
                 f"{_sale_prices_json(product)}\t{NULL if effective is None else numeric(effective[1]['price'])}"
                 f"\t{how}")
-    return _product_lines([p for p in products.values() if p is not None]), field_lines, price_lines
+    view = _product_lines([p for p in products.values() if p is not None]) if view_lines else []
+    return view, field_lines, price_lines
 
 
 async def _write(conn, rows) -> None:

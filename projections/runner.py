@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import asyncpg
 import structlog
-
-from ledger.gc_pause import cyclic_gc_paused
 
 from projections import categories, orders, product_state, shop_settings, sync_log
 from projections.decoding import decode_rows
@@ -18,7 +15,6 @@ PROJECTIONS = (product_state, categories, orders, sync_log, shop_settings)
 VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view", "sync_log",
                "shop_settings_history")
 BATCH_SIZE = 2000
-REBUILD_BATCH_SIZE = 50_000  # a rebuild has no reader waiting on its first page: fewer, larger pages
 WAKE_GATHER_SECONDS = 0.03
 
 log = structlog.get_logger("projections")
@@ -74,104 +70,6 @@ async def status(conn) -> dict:
     head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
     position = await tracked_position(conn)
     return {"name": NAME, "position": position, "head": head, "lag": head - position}
-
-
-async def rebuild(pool) -> int:
-    """Projects all events again into new view tables and swaps them in for the live ones (callers stop
-    live projection first); answers how many events were projected. The new tables are filled as the
-    zero-downtime rebuild fills them (projections/shadow.py), on two of `pool`'s connections."""
-    from projections.shadow import rebuild_without_downtime
-
-    return (await rebuild_without_downtime(None, pool))["rebuilt_events"]
-
-
-async def rebuild_pages(pool, batch_size: int, stop: int | None = None, schema: str | None = None) -> int:
-    """Catch-up for a rebuild: the next page is read and decoded while the current one is written.
-    `schema`: project into the tables of that schema (put first on the connections' search path)."""
-    async with pool.acquire() as reader, pool.acquire() as writer:
-        if schema is not None:
-            for conn in (reader, writer):
-                await conn.execute(f"SET search_path TO {schema}, public")
-        try:
-            with cyclic_gc_paused():
-                return await _rebuild_pages(reader, writer, batch_size, stop)
-        finally:
-            if schema is not None:
-                for conn in (reader, writer):
-                    try:
-                        await conn.execute("RESET search_path")
-                    except Exception:  # never hand the pool a connection still writing to `schema`
-                        conn.terminate()
-
-
-async def _rebuild_pages(reader, writer, batch_size: int, stop: int | None) -> int:
-    """Three pages at a time: page k is written (in its transaction, with its tracking row) while the
-    rows of page k+1 are built in a thread (from `memo`, the views as page k leaves them, when the
-    projections can: `_prepare`) and page k+2 is read and decoded."""
-    position = await tracked_position(writer)
-    # Each page's products pass through a temporary table (product_state); with the default 8 MB of
-    # temporary buffers, a page of them spills to disk. (Settable only before the session's first
-    # temporary table: a connection that has had one keeps what it has.)
-    with contextlib.suppress(asyncpg.PostgresError):
-        await writer.execute("SET temp_buffers = '64MB'")
-    memo: dict = {}  # valid while this writer alone moves the position (checked on every page)
-    batch = await _decoded_page(reader, position, batch_size, stop)
-    next_page = asyncio.create_task(_decoded_page(reader, batch[-1].position, batch_size, stop)
-                                    if batch else _nothing())
-    prepared = batch and await asyncio.to_thread(_prepare, batch, memo)
-    total = 0
-    try:
-        while batch:
-            writing = asyncio.create_task(_write_page(writer, batch, memo, position))
-            try:
-                following = await next_page
-                next_page = asyncio.create_task(_decoded_page(reader, following[-1].position, batch_size, stop)
-                                                if following else _nothing())
-                if following and prepared:  # page k's writing leaves the memo alone: build k+1 now
-                    prepared = await asyncio.to_thread(_prepare, following, memo)
-                    await writing
-                else:
-                    await writing
-                    prepared = following and await asyncio.to_thread(_prepare, following, memo)
-            except BaseException:
-                if not writing.done():
-                    writing.cancel()
-                    with contextlib.suppress(BaseException):
-                        await writing
-                raise
-            position = batch[-1].position
-            total += len(batch)
-            batch = following
-        return total
-    finally:
-        if not next_page.done():
-            next_page.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await next_page
-
-
-async def _nothing() -> list:
-    return []
-
-
-def _prepare(batch, memo: dict) -> bool:
-    """Lets each projection that can build its rows for `batch` ahead of writing; True when all could."""
-    return all([projection.prepare(batch, memo) for projection in PROJECTIONS if hasattr(projection, "prepare")])
-
-
-async def _write_page(writer, batch, memo: dict, position: int) -> None:
-    async with writer.transaction():
-        locked = await writer.fetchval(
-            "SELECT position FROM projection_tracking WHERE name = $1 FOR UPDATE", NAME)
-        if locked != position:
-            raise RuntimeError("another projector moved the views during the rebuild")
-        await writer.execute("SET LOCAL synchronous_commit TO OFF")
-        await apply_batch(writer, batch, memo)
-
-
-async def _decoded_page(conn, position: int, batch_size: int, stop: int | None):
-    rows = await next_rows(conn, position, batch_size, stop)
-    return await asyncio.to_thread(decode_rows, rows) if rows else []
 
 
 class LiveProjector:

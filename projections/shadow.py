@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncpg
 
 from projections.runner import (
-    NAME, REBUILD_BATCH_SIZE, VIEW_TABLES, apply_batch, next_rows, rebuild_pages, tracked_position,
+    NAME, VIEW_TABLES, apply_batch, next_rows, tracked_position,
 )
 from projections.decoding import decode_rows
+from projections.partitions import fill_partitioned
 
 TABLES = (*VIEW_TABLES, "projection_tracking")
 # Tables the projections only append to: filled without indexes, which are built once at the end
@@ -58,16 +59,15 @@ async def _copy_indexes(conn, schema: str, table: str, wanted) -> None:
                                f" {definition['conname']} {kind} USING INDEX {index}")
 
 
-async def fill_shadow(url: str, schema: str, stop: int | None = None) -> int:
-    """Fills `schema` on a pool of its own (the caller's pool keeps serving)."""
-    from ledger.http.app import init_connection
-
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=2, init=init_connection,
-                                     server_settings={"search_path": f"{schema}, public"})
+async def fill_shadow(url: str, schema: str) -> int:
+    """Fills the fresh shadow `schema` with the events stored so far, in worker processes
+    (projections/partitions.py); the caller's pool keeps serving."""
+    conn = await asyncpg.connect(url)
     try:
-        return await rebuild_pages(pool, REBUILD_BATCH_SIZE, stop=stop)
+        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
     finally:
-        await pool.close()
+        await conn.close()
+    return await fill_partitioned(url, schema, head)
 
 
 async def catch_up_in_transaction(conn, schema: str, stop: int) -> int:
@@ -81,14 +81,11 @@ async def catch_up_in_transaction(conn, schema: str, stop: int) -> int:
     return applied
 
 
-async def rebuild_without_downtime(url: str | None, pool) -> dict:
-    """Fills the shadow on a pool of its own on `url`, or (url None) on two of `pool`'s connections."""
+async def rebuild_without_downtime(url: str, pool) -> dict:
+    """Fills the shadow from `url` in worker processes, then swaps it in on one of `pool`'s connections."""
     async with pool.acquire() as conn:
         await create_shadow(conn, "rebuild")
-    if url is not None:
-        rebuilt = await fill_shadow(url, "rebuild")
-    else:
-        rebuilt = await rebuild_pages(pool, REBUILD_BATCH_SIZE, schema="rebuild")
+    rebuilt = await fill_shadow(url, "rebuild")
     async with pool.acquire() as conn:
         await index_shadow(conn, "rebuild")
         async with conn.transaction():

@@ -76,21 +76,21 @@ async def test_a_page_that_fails_leaves_views_and_position_untouched(history, po
         assert await runner.tracked_position(conn) == position
 
 
-async def test_rebuild_from_events_alone_reproduces_every_view(history, pool):
+async def test_rebuild_from_events_alone_reproduces_every_view(history, pool, db_url):
     await runner.catch_up(pool, batch_size=64)
     built_live = await snapshot(pool)
-    await runner.rebuild(pool)
+    await shadow.rebuild_without_downtime(db_url, pool)
     assert await snapshot(pool) == built_live
     assert len(built_live["product_view"]) == 40 and len(built_live["category_view"]) == 3
 
 
-async def test_a_rebuild_leaves_every_view_durable_with_the_indexes_and_keys_it_had(history, pool):
+async def test_a_rebuild_leaves_every_view_durable_with_the_indexes_and_keys_it_had(history, pool, db_url):
     query = ("SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+ ', ' ON ') FROM pg_indexes"
              " WHERE schemaname = 'public' ORDER BY 1, 2")
     async with pool.acquire() as conn:
         before = [tuple(r) for r in await conn.fetch(query)]
         keys_before = await conn.fetchval("SELECT count(*) FROM pg_constraint WHERE contype IN ('p', 'u')")
-    await runner.rebuild(pool)
+    await shadow.rebuild_without_downtime(db_url, pool)
     async with pool.acquire() as conn:
         assert [tuple(r) for r in await conn.fetch(query)] == before
         assert await conn.fetchval("SELECT count(*) FROM pg_constraint WHERE contype IN ('p', 'u')") == keys_before
@@ -130,27 +130,3 @@ async def test_text_copy_keeps_awkward_text_and_json_exactly(ledger_app, pool):
         assert view[field] == fields[field]
         assert history[field] == fields[field]
     assert view["base_price"] == Decimal(fields["base_price"])
-
-
-async def test_a_rebuild_resumed_mid_log_reads_the_products_it_has_not_seen(history, pool, monkeypatch):
-    """The second fill starts with nothing remembered: products changed in its pages come from the
-    shadow view (the path the live projector takes on every page)."""
-    await runner.catch_up(pool, batch_size=64)
-    built_live = await snapshot(pool)
-    async with pool.acquire() as conn:
-        head = await conn.fetchval("SELECT max(notification_id) FROM ledger_events")
-        await shadow.create_shadow(conn, "resumed")
-    await runner.rebuild_pages(pool, 50, stop=head // 2, schema="resumed")
-    read = []
-    real_from_row = product_state._from_row
-    monkeypatch.setattr(product_state, "_from_row", lambda r: read.append(r["sku"]) or real_from_row(r))
-    await runner.rebuild_pages(pool, 50, schema="resumed")
-    assert len(set(read)) == 40
-    async with pool.acquire() as conn:
-        await conn.execute("SET search_path TO resumed, public")
-        try:
-            resumed = {name: [tuple(r) for r in await conn.fetch(sql)] for name, sql in VIEWS.items()}
-        finally:
-            await conn.execute("RESET search_path")
-            await conn.execute("DROP SCHEMA resumed CASCADE")
-    assert resumed == built_live

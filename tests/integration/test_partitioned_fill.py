@@ -1,0 +1,68 @@
+"""A rebuild's fill split by product across worker processes (projections/partitions.py)."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from projections import partitions, shadow
+from projections.runner import NAME, VIEW_TABLES
+from projections.shadow import rebuild_without_downtime
+from tests.integration.test_verify import filled, sql  # noqa: F401  (the fixture: shop, products, order)
+
+
+async def differing_rows(conn, schema: str, table: str) -> int:
+    return await conn.fetchval(
+        f"SELECT (SELECT count(*) FROM (SELECT * FROM public.{table} EXCEPT ALL SELECT * FROM {schema}.{table}) a)"
+        f" + (SELECT count(*) FROM (SELECT * FROM {schema}.{table} EXCEPT ALL SELECT * FROM public.{table}) b)")
+
+
+async def test_a_fill_split_three_ways_matches_the_live_views_row_for_row(filled, db_url):
+    head = sql(db_url, "SELECT max(notification_id) FROM ledger_events")[0][0]
+    async with filled.acquire() as conn:
+        await shadow.create_shadow(conn, "three")
+    try:
+        assert await partitions.fill_partitioned(db_url, "three", head, partitions=3) == head
+        async with filled.acquire() as conn:
+            for table in VIEW_TABLES:
+                assert await differing_rows(conn, "three", table) == 0, table
+            for table in ("product_view", "price_history", "order_view", "sync_log", "category_view"):
+                assert await conn.fetchval(f"SELECT count(*) FROM three.{table}") > 0, table
+            assert await conn.fetchval("SELECT position FROM three.projection_tracking WHERE name = $1",
+                                       NAME) == head
+            products_per_partition = [await conn.fetchval(
+                "SELECT count(DISTINCT originator_id) FROM ledger_events WHERE topic = ANY($1::text[])"
+                " AND get_byte(uuid_send(originator_id), 15) % 3 = $2", partitions.PRODUCT_TOPICS, k)
+                for k in range(3)]
+            assert sum(products_per_partition) == 30 and min(products_per_partition) > 0
+    finally:
+        async with filled.acquire() as conn:
+            await conn.execute("DROP SCHEMA IF EXISTS three CASCADE")
+
+
+async def test_a_worker_that_fails_fails_the_rebuild_and_the_live_views_keep_serving(filled, db_url):
+    sql(db_url, "INSERT INTO ledger_events (originator_id, originator_version, topic, state)"
+                " SELECT gen_random_uuid(), 2, topic, state FROM ledger_events"
+                " WHERE topic = 'kulcs-ledger:Product.Changed' LIMIT 1")  # a product nobody created
+    before = sql(db_url, "SELECT count(*), max(version) FROM product_view")
+    position = sql(db_url, "SELECT position FROM projection_tracking")
+    with pytest.raises(partitions.FillFailed, match="partition . of .* failed"):
+        await rebuild_without_downtime(db_url, filled)
+    assert sql(db_url, "SELECT count(*), max(version) FROM product_view") == before
+    assert sql(db_url, "SELECT position FROM projection_tracking") == position
+
+
+async def test_the_database_url_reaches_the_workers_on_stdin_not_on_their_command_line(
+        filled, db_url, monkeypatch):
+    command_lines = []
+    real_exec = asyncio.create_subprocess_exec
+
+    async def recording_exec(*args, **kwargs):
+        command_lines.append(" ".join(map(str, args)))
+        return await real_exec(*args, **kwargs)
+
+    monkeypatch.setattr(partitions.asyncio, "create_subprocess_exec", recording_exec)
+    result = await rebuild_without_downtime(db_url, filled)
+    assert result["rebuilt_events"] == sql(db_url, "SELECT count(*) FROM ledger_events")[0][0]
+    assert len(command_lines) == partitions.PARTITIONS
+    assert not any(db_url in line or "@" in line for line in command_lines)
