@@ -78,9 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         ("replay", None): commands.replay,
         ("verify", None): commands.verify,
     }[(args.command, getattr(args, "action", None))]
+    from projections.shadow import ShadowBusy
+
     try:
         result = asyncio.run(handler(settings, args))
-    except ValueError as error:
+    except (ValueError, ShadowBusy) as error:
         print(f"kulcs-ledger: {error}", file=sys.stderr)
         return 2
     if result is not None:

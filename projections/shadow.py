@@ -6,6 +6,8 @@ also holds the live tracking row, so the live projector carries on from where th
 """
 from __future__ import annotations
 
+import contextlib
+
 import asyncpg
 
 from projections.runner import (
@@ -23,6 +25,23 @@ APPEND_ONLY = ("field_history", "price_history", "category_history", "sync_log",
 # of a product can stay on its heap page, HOT, instead of adding an entry to every index.)
 KEYED_WHILE_FILLING = {"product_view": ("product_view_pkey",)}
 INDEXED_AT_END = (*APPEND_ONLY, *KEYED_WHILE_FILLING)
+
+
+class ShadowBusy(RuntimeError):
+    """Another rebuild (or verify) is using this shadow schema: its fill would be dropped midway."""
+
+
+@contextlib.asynccontextmanager
+async def shadow_claimed(url: str, schema: str):
+    """Holds `schema` for the caller (a session advisory lock) while it creates, fills and drops it."""
+    conn = await asyncpg.connect(url)
+    try:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"kulcs-ledger shadow {schema}"):
+            raise ShadowBusy(f"a {'verification' if schema == 'verify' else schema} of the views is already"
+                             " running; try again when it has finished")
+        yield
+    finally:
+        await conn.close()  # the lock goes with the session
 
 
 async def create_shadow(conn, schema: str) -> None:
@@ -82,7 +101,13 @@ async def catch_up_in_transaction(conn, schema: str, stop: int) -> int:
 
 
 async def rebuild_without_downtime(url: str, pool) -> dict:
-    """Fills the shadow from `url` in worker processes, then swaps it in on one of `pool`'s connections."""
+    """Fills the shadow from `url` in worker processes, then swaps it in on one of `pool`'s connections;
+    `ShadowBusy` if another rebuild is running."""
+    async with shadow_claimed(url, "rebuild"):
+        return await _rebuild(url, pool)
+
+
+async def _rebuild(url: str, pool) -> dict:
     async with pool.acquire() as conn:
         await create_shadow(conn, "rebuild")
     rebuilt = await fill_shadow(url, "rebuild")

@@ -11,6 +11,8 @@ from ledger.audit.replay_state import fold
 from ledger.storage.event_chain import GENESIS, chain_link, event_digest
 from ledger.storage.request_bodies import received_form
 from projections.decoding import decode_rows
+from projections.runner import NAME, VIEW_TABLES
+from projections.shadow import ShadowBusy, catch_up_in_transaction, create_shadow, fill_shadow, shadow_claimed
 
 PAGE = 5000
 
@@ -136,9 +138,11 @@ async def check_decision_state(conn, report: Report, shop: str | None) -> None:
 
 async def check_projections(url: str, pool, report: Report) -> None:
     """Rebuilds every view from the events in a scratch schema and compares it with the live one."""
-    from projections.runner import NAME, VIEW_TABLES
-    from projections.shadow import catch_up_in_transaction, create_shadow, fill_shadow
+    async with shadow_claimed(url, "verify"):
+        await _compare_with_rebuild(url, pool, report)
 
+
+async def _compare_with_rebuild(url: str, pool, report: Report) -> None:
     async with pool.acquire() as conn:
         await create_shadow(conn, "verify")
     try:
@@ -169,6 +173,8 @@ async def verify(url: str, pool, shop: str | None = None) -> dict:
         await check_decision_state(conn, report, shop)
     try:
         await check_projections(url, pool, report)
+    except ShadowBusy:
+        raise
     except Exception as error:  # a damaged log may not even project: that is a finding, not a crash
         report.problem("projections", f"the views cannot be rebuilt from the events: {error!r}"[:300])
     return report.as_json()

@@ -14,7 +14,7 @@ from ledger.http.query_params import time_param, uuid_param
 from ledger.read.audit import PRICE_LIST_COLUMNS, price_list, sync_diff
 from ledger.service.shops import ShopError
 from projections.runner import status as projection_status
-from projections.shadow import rebuild_without_downtime
+from projections.shadow import ShadowBusy, rebuild_without_downtime
 
 
 
@@ -70,7 +70,10 @@ async def replay_sync(request: web.Request) -> web.Response:
 async def audit_verify(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await require(request, AUDITORS, shop)
-    return web.json_response(await verify(request.app[DATABASE_URL], request.app[POOL], shop))
+    try:
+        return web.json_response(await verify(request.app[DATABASE_URL], request.app[POOL], shop))
+    except ShadowBusy as busy:
+        raise json_error(409, str(busy)) from None
 
 
 async def projections(request: web.Request) -> web.Response:
@@ -81,7 +84,10 @@ async def projections(request: web.Request) -> web.Response:
 
 async def rebuild(request: web.Request) -> web.Response:
     await require(request, SUPPORT)
-    result = await rebuild_without_downtime(request.app[DATABASE_URL], request.app[POOL])
+    try:
+        result = await rebuild_without_downtime(request.app[DATABASE_URL], request.app[POOL])
+    except ShadowBusy as busy:
+        raise json_error(409, str(busy)) from None
     return web.json_response(result)
 
 

@@ -372,7 +372,7 @@ def _paths() -> dict:
             "parameters": [SHOP_P],
             "get": _operation("Replay the events against the state and projections; check the hash chain",
                               AUDITORS, {"200": _json(_ref("Verification"), "The report.")},
-                              errors=("401", "403", "503"), tag="audit"),
+                              errors=("401", "403", "409", "503"), tag="audit"),
         },
         f"{shop}/orders": {
             "parameters": [SHOP_P],
@@ -399,7 +399,7 @@ def _paths() -> dict:
         "/api/projections/rebuild": {
             "post": _operation("Rebuild the read models from the events without downtime", SUPPORT,
                                {"200": _json(_ref("Rebuild"), "What was rebuilt.")},
-                               errors=("401", "403", "503"), tag="operations"),
+                               errors=("401", "403", "409", "503"), tag="operations"),
         },
         PATH: {
             "get": _operation("This document", None, {"200": _json({"type": "object"}, "OpenAPI 3.0.")},
