@@ -12,14 +12,12 @@ import re
 from datetime import timezone
 from decimal import Decimal
 
-import orjson
-
 NULL = "\\N"
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _SPECIAL = re.compile(r"[\\\t\n\r]")
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _json_string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring  # C when available
-_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+_json_other = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _escape(match: re.Match) -> str:
@@ -36,7 +34,7 @@ def jsonb(value) -> str:
     """The value as JSON (None: SQL NULL, as the binary codec leaves it)."""
     if value is None:
         return NULL
-    encoded = _json_string(value) if type(value) is str else orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    encoded = _json_string(value) if type(value) is str else _json_other(value)
     return encoded if "\\" not in encoded else encoded.replace("\\", "\\\\")
 
 

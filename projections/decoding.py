@@ -33,7 +33,7 @@ def _mapper() -> Mapper:
 MAPPER = _mapper()
 _TRANSCODINGS = MAPPER.transcoder.names
 _TYPED = b'"_type_"'
-_LONG_NUMBER = re.compile(rb"[0-9]{20}")  # orjson reads integers beyond 64 bits as floats: not ours to read
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")  # orjson reads integers beyond 64 bits as floats
 _classes: dict[str, type] = {}
 # The events of one sync share its id and time: each value decoded once, the (immutable) object shared.
 _decoded: dict[str, dict] = {name: {} for name in _TRANSCODINGS}
@@ -78,8 +78,9 @@ def decode_row(r):
     transcoded values ({"_type_", "_data_"}); ours (timestamp, sync ids) are top-level attributes, so
     the JSON is parsed plainly (by orjson, ~4x faster than the standard library) and only those are
     transcoded, when they are all the "_type_" keys there are. Anything else (a nested transcoded
-    value, an event class with upcasters, a compressor or cipher, JSON that orjson refuses or would
-    read differently) goes the library's way."""
+    value, an event class with upcasters, a compressor or cipher, JSON that orjson refuses or might
+    read differently, such as a 19-digit run that could be an integer beyond 64 bits) goes the
+    library's way."""
     topic, state_bytes = r["topic"], bytes(r["state"])
     cls = _classes.get(topic)
     if cls is None:

@@ -43,23 +43,29 @@ class FillFailed(RuntimeError):
     pass
 
 
-async def fill_partitioned(url: str, schema: str, stop: int, partitions: int = PARTITIONS) -> int:
+async def fill_partitioned(url: str, schema: str, stop: int, partitions: int = PARTITIONS,
+                           page_size: int = PAGE_SIZE) -> int:
     """Fills the fresh shadow `schema` with every event up to `stop`; answers how many were projected."""
     if stop <= 0:
         return 0
-    workers = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "projections.partitions", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE) for _ in range(partitions)]
+    workers: list[asyncio.subprocess.Process] = []
 
     async def projected_by(k: int) -> int:
-        task = {"url": url, "schema": schema, "partition": k, "partitions": partitions, "stop": stop}
+        task = {"url": url, "schema": schema, "partition": k, "partitions": partitions, "stop": stop,
+                "page_size": page_size}
         out, err = await workers[k].communicate(json.dumps(task).encode())
         if workers[k].returncode != 0:
-            raise FillFailed(f"partition {k} of {partitions} failed: {err.decode(errors='replace')[-1500:]}")
+            raise FillFailed(f"partition {k} of {partitions} failed (exit status {workers[k].returncode}):"
+                             f" {err.decode(errors='replace')[-1500:]}")
         return json.loads(out.splitlines()[-1])["events"]
 
-    running = [asyncio.create_task(projected_by(k)) for k in range(partitions)]
+    running: list[asyncio.Task] = []
     try:
+        for _ in range(partitions):
+            workers.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "projections.partitions", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE))
+        running = [asyncio.create_task(projected_by(k)) for k in range(partitions)]
         projected = sum(await asyncio.gather(*running))
     finally:  # one failed (or the caller gave up): the others' work is lost anyway
         for worker in workers:
@@ -75,7 +81,8 @@ async def fill_partitioned(url: str, schema: str, stop: int, partitions: int = P
     return projected
 
 
-async def fill_partition(url: str, schema: str, partition: int, partitions: int, stop: int) -> int:
+async def fill_partition(url: str, schema: str, partition: int, partitions: int, stop: int,
+                         page_size: int = PAGE_SIZE) -> int:
     from ledger.http.app import init_connection
 
     reader = await asyncpg.connect(url, server_settings={"search_path": f"{schema}, public"})
@@ -84,7 +91,7 @@ async def fill_partition(url: str, schema: str, partition: int, partitions: int,
         await init_connection(writer)
 
         async def read_page(after: int):
-            rows = await reader.fetch(_PAGE_QUERY, after, PAGE_SIZE, stop, PRODUCT_TOPICS,
+            rows = await reader.fetch(_PAGE_QUERY, after, page_size, stop, PRODUCT_TOPICS,
                                       partitions, partition)
             return await asyncio.to_thread(decode_rows, rows) if rows else []
 
@@ -153,7 +160,7 @@ def _prepare(batch, memo: dict) -> bool:
 def main() -> None:
     task = json.loads(sys.stdin.read())
     projected = asyncio.run(fill_partition(task["url"], task["schema"], task["partition"],
-                                           task["partitions"], task["stop"]))
+                                           task["partitions"], task["stop"], task["page_size"]))
     print(json.dumps({"events": projected}))
 
 

@@ -46,7 +46,7 @@ async def test_a_verify_while_another_runs_is_refused_not_reported_as_a_broken_l
         assert (await verify(db_url, filled))["ok"] is True
 
 
-async def test_the_api_answers_409_while_a_rebuild_runs(client, db_url):
+async def test_the_api_answers_409_while_a_rebuild_or_a_verify_runs(client, db_url):
     await make_shop(client, sync_type="full")
     support = await token(client, "support")
     with shadow_held(db_url, "rebuild"):
@@ -55,6 +55,10 @@ async def test_the_api_answers_409_while_a_rebuild_runs(client, db_url):
         assert "already running" in (await response.json())["error"]
     response = await client.post("/api/projections/rebuild", headers=support)
     assert response.status == 200 and (await response.json())["position"] > 0
+    with shadow_held(db_url, "verify"):
+        response = await client.get("/api/shops/bolt/audit/verify", headers=support)
+        assert response.status == 409 and "verification" in (await response.json())["error"]
+    assert (await (await client.get("/api/shops/bolt/audit/verify", headers=support)).json())["ok"] is True
 
 
 def test_the_cli_says_a_rebuild_is_running_and_exits_2(pg_server):

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
+
+from ledger.http.app import open_pool
 
 from projections import partitions, shadow
 from projections.runner import NAME, VIEW_TABLES
@@ -17,12 +20,13 @@ async def differing_rows(conn, schema: str, table: str) -> int:
         f" + (SELECT count(*) FROM (SELECT * FROM {schema}.{table} EXCEPT ALL SELECT * FROM public.{table}) b)")
 
 
-async def test_a_fill_split_three_ways_matches_the_live_views_row_for_row(filled, db_url):
+async def test_a_fill_split_three_ways_in_small_pages_matches_the_live_views_row_for_row(filled, db_url):
     head = sql(db_url, "SELECT max(notification_id) FROM ledger_events")[0][0]
     async with filled.acquire() as conn:
         await shadow.create_shadow(conn, "three")
     try:
-        assert await partitions.fill_partitioned(db_url, "three", head, partitions=3) == head
+        # pages of 7 events: each worker pipelines many pages and carries its products across them
+        assert await partitions.fill_partitioned(db_url, "three", head, partitions=3, page_size=7) == head
         async with filled.acquire() as conn:
             for table in VIEW_TABLES:
                 assert await differing_rows(conn, "three", table) == 0, table
@@ -46,10 +50,36 @@ async def test_a_worker_that_fails_fails_the_rebuild_and_the_live_views_keep_ser
                 " WHERE topic = 'kulcs-ledger:Product.Changed' LIMIT 1")  # a product nobody created
     before = sql(db_url, "SELECT count(*), max(version) FROM product_view")
     position = sql(db_url, "SELECT position FROM projection_tracking")
-    with pytest.raises(partitions.FillFailed, match="partition . of .* failed"):
+    with pytest.raises(partitions.FillFailed, match="(?s)partition . of .* failed .exit status 1.*KeyError"):
         await rebuild_without_downtime(db_url, filled)
     assert sql(db_url, "SELECT count(*), max(version) FROM product_view") == before
     assert sql(db_url, "SELECT position FROM projection_tracking") == position
+    assert fill_workers_alive() == [], "the other workers were killed and reaped"
+
+
+def fill_workers_alive() -> list[int]:
+    """This process's children that are fill workers (zombies included: not reaped)."""
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and (b"projections.partitions" in cmdline or not cmdline):
+            alive.append(int(pid))
+    return alive
+
+
+async def test_an_empty_log_rebuilds_to_empty_views(pg_server):
+    db_url = pg_server.new_database()
+    pool = await open_pool(db_url, min_size=1, max_size=2)
+    try:
+        assert await rebuild_without_downtime(db_url, pool) == {"rebuilt_events": 0, "position": 0}
+        async with pool.acquire() as conn:
+            assert [await conn.fetchval(f"SELECT count(*) FROM {table}") for table in VIEW_TABLES] == [0] * 8
+    finally:
+        await pool.close()
 
 
 async def test_the_database_url_reaches_the_workers_on_stdin_not_on_their_command_line(
