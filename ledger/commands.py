@@ -90,7 +90,7 @@ async def projection_status(settings: Settings, _args) -> list:
 
 
 async def history(settings: Settings, args) -> list:
-    from ledger.http.app import init_connection
+    from ledger.storage.json_codecs import init_connection
     from ledger.read.products import field_history
 
     async with _database(settings) as database:

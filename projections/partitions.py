@@ -25,6 +25,7 @@ import asyncpg
 
 from ledger.domain.product import Product
 from ledger.gc_pause import cyclic_gc_paused
+from ledger.storage.json_codecs import init_connection
 from projections import product_state
 from projections.decoding import decode_rows
 from projections.runner import NAME, PROJECTIONS
@@ -83,8 +84,8 @@ async def fill_partitioned(url: str, schema: str, stop: int, partitions: int = P
 
 async def fill_partition(url: str, schema: str, partition: int, partitions: int, stop: int,
                          page_size: int = PAGE_SIZE) -> int:
-    from ledger.http.app import init_connection
-
+    """One worker's share of the fill, on two connections of its own: one reads and the other writes,
+    so that the next pages are read and built while one is written."""
     reader = await asyncpg.connect(url, server_settings={"search_path": f"{schema}, public"})
     writer = await asyncpg.connect(url, server_settings={"search_path": f"{schema}, public"})
     try:

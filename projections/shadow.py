@@ -1,8 +1,9 @@
 """Views rebuilt beside the live ones, in a schema of their own, while the live ones keep serving.
 
 The shadow tables have the live tables' names in another schema; projecting with that schema first on
-the search path fills them with the same code. `switch` then swaps them in, in one transaction that
-also holds the live tracking row, so the live projector carries on from where the shadow stopped.
+the search path fills them with the projections' own code (in worker processes: projections/partitions.py).
+A rebuild then swaps them in, in one transaction that also holds the live tracking row, so the live
+projector carries on from where the shadow stopped; verify compares them with the live ones.
 """
 from __future__ import annotations
 

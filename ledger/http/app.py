@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
@@ -18,17 +17,9 @@ from ledger.http.kulcs_auth import KulcsGate
 from ledger.http.middleware import request_context
 from ledger.service.ledger_app import LedgerApp
 from ledger.storage.database import eventsourcing_env, locate_database
+from ledger.storage.json_codecs import init_connection
 from migrations.runner import apply_migrations
 from projections.runner import LiveProjector
-
-
-async def init_connection(conn: asyncpg.Connection) -> None:
-    # Binary codecs, so that projections can COPY rows with JSON columns.
-    await conn.set_type_codec("json", schema="pg_catalog", format="binary",
-                              encoder=lambda v: json.dumps(v).encode(), decoder=json.loads)
-    await conn.set_type_codec("jsonb", schema="pg_catalog", format="binary",
-                              encoder=lambda v: b"\x01" + json.dumps(v).encode(),
-                              decoder=lambda b: json.loads(b[1:]))
 
 
 async def open_pool(url: str, **kwargs) -> asyncpg.Pool:
