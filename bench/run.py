@@ -9,7 +9,8 @@ projector has caught up with the previous one, and each floor is measured right 
   first_push           floor: asyncpg COPY of the push's own stored event rows into a scratch table
   unchanged_push       floor: lxml.etree.fromstring(body) + one SELECT of the N product_state rows
   one_percent_push     floor: the same, for the changed body
-  first_push_rss       VmHWM of the service process after its first push (a fresh process)
+  first_push_rss       VmHWM of the service process after its first push (a fresh process), plus
+                       that of its live projector's process once it has projected the push
 Ratios are value/floor (medians over the rounds), so the criterion is "ratio <= target".
 Then a fresh database with the shop gets a synthetic history (bench/synthetic.py): the catalogue's
 first full sync and price-and-stock syncs of 1% of it, up to --events events, with the service stopped:
@@ -79,8 +80,8 @@ def push_round(url: str, rows: list[dict], body: bytes, k: int) -> dict:
         before = asyncio.run(head(url))
         out["first"], answer = service.push(body)
         assert answered(answer, "letrehozott") == n, answer[:300]
-        out["rss_mb"] = service.peak_rss_mb()
         wait_projected(url)
+        out["rss_mb"] = service.peak_rss_mb()  # the projector's process, too, once it has projected the push
         events = asyncio.run(floors.event_rows(url, before))
         out["events"], out["event_bytes"] = len(events), sum(len(e[3]) for e in events)
         out["copy_floor"] = asyncio.run(floors.copy_floor(url, events))

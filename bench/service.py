@@ -55,11 +55,28 @@ class Service:
         return elapsed, answer
 
     def peak_rss_mb(self) -> float:
-        """VmHWM: the highest resident set size the process has had since it started."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmHWM")
+        """VmHWM, the highest resident set size each process has had since it started, of the server and
+        of its children (the live projector's process), added: an upper bound of their peak together."""
+        return sum(_peak_rss_mb(pid) for pid in (self.pid, *children_of(self.pid)))
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def children_of(parent: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == parent:
+                    children.append(int(entry.name))
+            except OSError:
+                continue
+    return children
 
 
 def wait_projected(url: str, timeout: float = 1800) -> float:

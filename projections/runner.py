@@ -73,22 +73,35 @@ async def status(conn) -> dict:
 
 
 class LiveProjector:
-    """Follows the event log inside the server: woken by NOTIFY, and every second regardless."""
+    """Follows the event log: woken by NOTIFY, and every second regardless. `run` projects (in the
+    projector's own process: projections/live_process.py); `wait_for` serves readers anywhere, woken
+    by `progressed` (the projector's NOTIFY) or, failing that, by looking twice a second."""
 
-    def __init__(self, pool) -> None:
+    def __init__(self, pool, announce=None) -> None:
         self.pool = pool
+        self._announce = announce  # async, called after each catch-up that projected something
         self._wake = asyncio.Event()
         self._caught_up = asyncio.Condition()
+        self._notifying: set[asyncio.Task] = set()
 
     def wake(self, *_args) -> None:
         self._wake.set()
 
+    def progressed(self, *_args) -> None:
+        task = asyncio.get_running_loop().create_task(self._notify_caught_up())
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
+
+    async def _notify_caught_up(self) -> None:
+        async with self._caught_up:
+            self._caught_up.notify_all()
+
     async def run(self) -> None:
         while True:
             try:
-                await catch_up(self.pool)
-                async with self._caught_up:
-                    self._caught_up.notify_all()
+                if await catch_up(self.pool) and self._announce is not None:
+                    await self._announce()
+                await self._notify_caught_up()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database may be down: keep trying, never die

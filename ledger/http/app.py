@@ -19,6 +19,7 @@ from ledger.service.ledger_app import LedgerApp
 from ledger.storage.database import eventsourcing_env, locate_database
 from ledger.storage.json_codecs import init_connection
 from migrations.runner import apply_migrations
+from projections.live_process import PROJECTED, keep_running
 from projections.runner import LiveProjector
 
 
@@ -63,12 +64,14 @@ async def ledger_ctx(app: web.Application):
 
 
 async def projector_ctx(app: web.Application):
+    """The projector runs in a process of its own (projections/live_process.py); this server's
+    readers wait on it through `app[PROJECTOR]`."""
     projector = app[PROJECTOR] = LiveProjector(app[POOL])
-    task = asyncio.create_task(projector.run())
+    task = asyncio.create_task(keep_running(app[DATABASE_URL]))
     listener = None
     with contextlib.suppress(Exception):
         listener = await asyncpg.connect(app[DATABASE_URL])
-        await listener.add_listener("ledger_events", projector.wake)
+        await listener.add_listener(PROJECTED, projector.progressed)
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,61 @@
+"""The live projector's own process (projections/live_process.py): started again if it ends, gone with
+the server, and woken readers still see their writes."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from bench.service import children_of
+from tests.e2e.server import ServerProcess
+from tests.e2e.test_audit_and_replay import KULCS
+from tests.http.helpers import get_json, make_shop, settled
+from tests.kulcs_docs import product_xml
+
+
+def projector_processes(parent: int) -> list[int]:
+    found = []
+    for pid in children_of(parent):
+        try:
+            if b"projections.live_process" in open(f"/proc/{pid}/cmdline", "rb").read():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def wait_until(condition, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    return condition()
+
+
+async def test_a_killed_projector_is_started_again_and_the_views_catch_up(client):
+    await make_shop(client, sync_type="full")
+    (first,) = wait_until(lambda: projector_processes(os.getpid()))
+    os.kill(first, signal.SIGKILL)
+    await client.post("/kulcs/bolt/products", headers=KULCS, data=product_xml([{"termekkod": "K", "ar": "9"}]))
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/K"))["base_price"] == "9.00"
+    (second,) = projector_processes(os.getpid())
+    assert second != first
+
+
+def test_the_projector_process_ends_with_its_server(db_url, tmp_path):
+    server = ServerProcess(db_url, tmp_path / "server.log")
+    server.start()
+    try:
+        (projector,) = wait_until(lambda: projector_processes(server.process.pid))
+    finally:
+        server.kill()  # SIGKILL: no cleanup of its own; the projector notices its stdin close
+    assert wait_until(lambda: not os.path.exists(f"/proc/{projector}") or _is_zombie(projector), 10)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
