@@ -12,7 +12,6 @@ ends when stdin closes, that is when the server is gone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ import asyncpg
 import structlog
 
 from ledger.storage.json_codecs import init_connection
+from ledger.storage.notifications import keep_listening
 from projections.runner import LiveProjector
 
 PROJECTED = "kulcs_projected"
@@ -55,11 +55,11 @@ async def follow(url: str) -> None:
             await conn.execute(f"NOTIFY {PROJECTED}")
 
     projector = LiveProjector(pool, announce=announce)
-    listener = None
-    with contextlib.suppress(Exception):  # without it the projector still looks every second
-        listener = await asyncpg.connect(url)
-        await listener.add_listener("ledger_events", projector.wake)
-    await projector.run()
+    listening = asyncio.create_task(keep_listening(url, "ledger_events", projector.wake))
+    try:
+        await projector.run()
+    finally:
+        listening.cancel()
 
 
 def _end_with_the_server() -> None:

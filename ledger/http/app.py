@@ -18,6 +18,7 @@ from ledger.http.middleware import request_context
 from ledger.service.ledger_app import LedgerApp
 from ledger.storage.database import eventsourcing_env, locate_database
 from ledger.storage.json_codecs import init_connection
+from ledger.storage.notifications import keep_listening
 from migrations.runner import apply_migrations
 from projections.live_process import PROJECTED, keep_running
 from projections.runner import LiveProjector
@@ -67,18 +68,14 @@ async def projector_ctx(app: web.Application):
     """The projector runs in a process of its own (projections/live_process.py); this server's
     readers wait on it through `app[PROJECTOR]`."""
     projector = app[PROJECTOR] = LiveProjector(app[POOL])
-    task = asyncio.create_task(keep_running(app[DATABASE_URL]))
-    listener = None
-    with contextlib.suppress(Exception):
-        listener = await asyncpg.connect(app[DATABASE_URL])
-        await listener.add_listener(PROJECTED, projector.progressed)
+    tasks = [asyncio.create_task(keep_running(app[DATABASE_URL])),
+             asyncio.create_task(keep_listening(app[DATABASE_URL], PROJECTED, projector.progressed))]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    if listener is not None:
-        with contextlib.suppress(Exception):
-            await listener.close()
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: Settings, database_url: str | None = None) -> web.Application:

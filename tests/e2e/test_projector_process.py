@@ -2,11 +2,16 @@
 the server, and woken readers still see their writes."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
 
+import psycopg
+
 from bench.service import children_of
+from ledger.storage.notifications import APPLICATION_NAME
+from projections.live_process import PROJECTED
 from tests.e2e.server import ServerProcess
 from tests.e2e.test_audit_and_replay import KULCS
 from tests.http.helpers import get_json, make_shop, settled
@@ -33,9 +38,19 @@ def wait_until(condition, timeout: float = 20.0):
     return condition()
 
 
+async def eventually(condition, timeout: float = 20.0):
+    """`wait_until` for tests whose server shares their event loop: it must keep running meanwhile."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        await asyncio.sleep(0.05)
+    return condition()
+
+
 async def test_a_killed_projector_is_started_again_and_the_views_catch_up(client):
     await make_shop(client, sync_type="full")
-    (first,) = wait_until(lambda: projector_processes(os.getpid()))
+    (first,) = await eventually(lambda: projector_processes(os.getpid()))
     os.kill(first, signal.SIGKILL)
     await client.post("/kulcs/bolt/products", headers=KULCS, data=product_xml([{"termekkod": "K", "ar": "9"}]))
     await settled(client)
@@ -59,3 +74,26 @@ def _is_zombie(pid: int) -> bool:
         return open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[0] == "Z"
     except OSError:
         return True
+
+
+async def test_both_listeners_listen_again_after_their_connections_are_cut(client, db_url):
+    """The server's (the projector's announcements) and the projector's (the event log's NOTIFY)."""
+    await make_shop(client, sync_type="full")
+
+    def listeners() -> dict[str, int]:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            return {name.rsplit(" ", 1)[1]: pid for pid, name in conn.execute(
+                "SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name LIKE %s", (APPLICATION_NAME + " %",))}
+
+    before = await eventually(lambda: (found := listeners()).keys() == {PROJECTED, "ledger_events"} and found)
+    assert before, listeners()
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for pid in before.values():
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    after = await eventually(lambda: (found := listeners()).keys() == {PROJECTED, "ledger_events"}
+                       and not set(found.values()) & set(before.values()) and found)
+    assert after, listeners()
+    await client.post("/kulcs/bolt/products", headers=KULCS, data=product_xml([{"termekkod": "L", "ar": "4"}]))
+    await settled(client)
+    assert (await get_json(client, "/api/shops/bolt/products/L"))["base_price"] == "4.00"
