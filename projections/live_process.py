@@ -3,7 +3,7 @@
 Projecting a stream of small pushes took a fifth of the server's CPU, all of it under the server's GIL,
 where the requests wait for it. Here it has an interpreter to itself: it hears the event log's NOTIFY
 as before, and after each catch-up announces `PROJECTED` so that the server wakes its readers waiting
-for their writes (`LiveProjector.wait_for`). The server starts it and starts it again if it ends
+for their writes (`ProjectionWaiter.wait_for`). The server starts it and starts it again if it ends
 (`keep_running`); it reads the database URL as its first line on stdin, never on a command line, and
 ends when stdin closes, that is when the server is gone.
 

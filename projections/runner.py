@@ -73,35 +73,23 @@ async def status(conn) -> dict:
 
 
 class LiveProjector:
-    """Follows the event log: woken by NOTIFY, and every second regardless. `run` projects (in the
-    projector's own process: projections/live_process.py); `wait_for` serves readers anywhere, woken
-    by `progressed` (the projector's NOTIFY) or, failing that, by looking twice a second."""
+    """Follows the event log in the projector's own process (projections/live_process.py): woken by
+    NOTIFY, and every second regardless; `announce` (async) is called after each catch-up that
+    projected something."""
 
-    def __init__(self, pool, announce=None) -> None:
+    def __init__(self, pool, announce) -> None:
         self.pool = pool
-        self._announce = announce  # async, called after each catch-up that projected something
+        self._announce = announce
         self._wake = asyncio.Event()
-        self._caught_up = asyncio.Condition()
-        self._notifying: set[asyncio.Task] = set()
 
     def wake(self, *_args) -> None:
         self._wake.set()
 
-    def progressed(self, *_args) -> None:
-        task = asyncio.get_running_loop().create_task(self._notify_caught_up())
-        self._notifying.add(task)
-        task.add_done_callback(self._notifying.discard)
-
-    async def _notify_caught_up(self) -> None:
-        async with self._caught_up:
-            self._caught_up.notify_all()
-
     async def run(self) -> None:
         while True:
             try:
-                if await catch_up(self.pool) and self._announce is not None:
+                if await catch_up(self.pool):
                     await self._announce()
-                await self._notify_caught_up()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database may be down: keep trying, never die
@@ -114,8 +102,27 @@ class LiveProjector:
             await asyncio.sleep(WAKE_GATHER_SECONDS)
             self._wake.clear()
 
+
+class ProjectionWaiter:
+    """Read-your-writes for the server: waits for the projector's process to reach a position, woken
+    by its announcements (`progressed`) or, failing that, by looking twice a second."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self._caught_up = asyncio.Condition()
+        self._notifying: set[asyncio.Task] = set()
+
+    def progressed(self, *_args) -> None:
+        task = asyncio.get_running_loop().create_task(self._notify_caught_up())
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
+
+    async def _notify_caught_up(self) -> None:
+        async with self._caught_up:
+            self._caught_up.notify_all()
+
     async def wait_for_head(self, timeout: float = 10.0) -> bool:
-        """Read-your-writes: waits until the views reflect every event stored so far."""
+        """Waits until the views reflect every event stored so far."""
         async with self.pool.acquire() as conn:
             head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
         return await self.wait_for(head, timeout)
@@ -127,7 +134,6 @@ class LiveProjector:
 
         deadline = asyncio.get_running_loop().time() + timeout
         while not await reached():
-            self.wake()
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 return False

@@ -21,7 +21,7 @@ from ledger.storage.json_codecs import init_connection
 from ledger.storage.notifications import keep_listening
 from migrations.runner import apply_migrations
 from projections.live_process import PROJECTED, keep_running
-from projections.runner import LiveProjector
+from projections.runner import ProjectionWaiter
 
 
 async def open_pool(url: str, **kwargs) -> asyncpg.Pool:
@@ -67,9 +67,9 @@ async def ledger_ctx(app: web.Application):
 async def projector_ctx(app: web.Application):
     """The projector runs in a process of its own (projections/live_process.py); this server's
     readers wait on it through `app[PROJECTOR]`."""
-    projector = app[PROJECTOR] = LiveProjector(app[POOL])
+    waiter = app[PROJECTOR] = ProjectionWaiter(app[POOL])
     tasks = [asyncio.create_task(keep_running(app[DATABASE_URL])),
-             asyncio.create_task(keep_listening(app[DATABASE_URL], PROJECTED, projector.progressed))]
+             asyncio.create_task(keep_listening(app[DATABASE_URL], PROJECTED, waiter.progressed))]
     yield
     for task in tasks:
         task.cancel()

@@ -9,7 +9,7 @@ from ledger.http.api_auth import AUDITORS, SUPPORT, json_error, require
 from ledger.http.commands import run_command
 from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
-from ledger.http.keys import DATABASE_URL, LEDGER, POOL, PROJECTOR, SETTINGS
+from ledger.http.keys import DATABASE_URL, LEDGER, POOL, SETTINGS
 from ledger.http.query_params import time_param, uuid_param
 from ledger.read.audit import PRICE_LIST_COLUMNS, price_list, sync_diff
 from ledger.service.shops import ShopError
@@ -63,7 +63,6 @@ async def replay_sync(request: web.Request) -> web.Response:
                                    max_rows=request.app[SETTINGS].max_rows)
     except ShopError as error:
         raise json_error(error.status, str(error)) from None
-    request.app[PROJECTOR].wake()
     return web.json_response(answer, status=200 if dry_run else 201)
 
 

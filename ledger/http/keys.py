@@ -9,13 +9,13 @@ from aiohttp import web
 from ledger.config import Settings
 from ledger.http.kulcs_auth import KulcsGate
 from ledger.service.ledger_app import LedgerApp
-from projections.runner import LiveProjector
+from projections.runner import ProjectionWaiter
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 LEDGER = web.AppKey("ledger", LedgerApp)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
-PROJECTOR = web.AppKey("projector", LiveProjector)
+PROJECTOR = web.AppKey("projector", ProjectionWaiter)  # the projector as this server sees it
 KULCS_GATE = web.AppKey("kulcs_gate", KulcsGate)
 DATABASE_URL = web.AppKey("database_url", str)
 EMBEDDED_SERVER = web.AppKey("embedded_server", object)

@@ -9,7 +9,7 @@ import structlog
 from aiohttp import web
 
 from ledger.http.commands import run_command
-from ledger.http.keys import KULCS_GATE, POOL, PROJECTOR, SETTINGS
+from ledger.http.keys import KULCS_GATE, POOL, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
 from ledger.http.metrics import KULCS_CALLS
 from ledger.http.middleware import name_log_line
@@ -85,7 +85,6 @@ async def receive_document(request: web.Request, kind: str, command) -> web.Resp
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
     answer = await run_command(request, command, call, shop, b"" if xml is None else xml,
                                idempotency_key(request))
-    request.app[PROJECTOR].wake()
     KULCS_CALLS.labels(kind, answer.result.outcome).inc()
     name_log_line(request, f"kulcs_{kind}", outcome=answer.result.outcome, counts=answer.result.counts,
                   bytes=len(body))

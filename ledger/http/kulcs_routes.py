@@ -9,7 +9,7 @@ from aiohttp import web
 from ledger.domain.values import BUDAPEST, budapest_day
 from ledger.http.commands import run_command
 from ledger.http.middleware import name_log_line
-from ledger.http.keys import LEDGER, POOL, PROJECTOR, SETTINGS
+from ledger.http.keys import LEDGER, POOL, SETTINGS
 from ledger.http.query_params import parse_instant
 from ledger.http.kulcs_calls import (
     XML, authenticated_shop, receive_document, received_call, xml_error, xml_response,
@@ -84,7 +84,6 @@ async def products_download(request: web.Request) -> web.StreamResponse:
     await response.write(FOOTER)
     await run_command(request, record_plain_call, request.app[LEDGER], call, outcome="applied",
                       counts={"sent": sent})
-    request.app[PROJECTOR].wake()
     name_log_line(request, "kulcs_products_download", counts={"sent": sent})
     await response.write_eof()
     return response
@@ -96,7 +95,6 @@ async def orders_download(request: web.Request) -> web.Response:
     call = received_call(request, "orders_download", b"", received_at)
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
     answer = await run_command(request, handle_order_download, request.app[LEDGER], call, shop)
-    request.app[PROJECTOR].wake()
     name_log_line(request, "kulcs_orders_download", outcome=answer.result.outcome,
                   counts=answer.result.counts)
     return xml_response(answer.body, answer.status, {"X-Kulcs-Sync": str(call.sync_id)})

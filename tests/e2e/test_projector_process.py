@@ -9,24 +9,17 @@ import time
 
 import psycopg
 
-from bench.service import children_of
 from ledger.storage.notifications import APPLICATION_NAME
 from projections.live_process import PROJECTED
 from tests.e2e.server import ServerProcess
 from tests.e2e.test_audit_and_replay import KULCS
 from tests.http.helpers import get_json, make_shop, settled
 from tests.kulcs_docs import product_xml
+from tests.processes import children_running, is_zombie
 
 
 def projector_processes(parent: int) -> list[int]:
-    found = []
-    for pid in children_of(parent):
-        try:
-            if b"projections.live_process" in open(f"/proc/{pid}/cmdline", "rb").read():
-                found.append(pid)
-        except OSError:
-            continue
-    return found
+    return children_running(parent, "projections.live_process")
 
 
 def wait_until(condition, timeout: float = 20.0):
@@ -66,14 +59,7 @@ def test_the_projector_process_ends_with_its_server(db_url, tmp_path):
         (projector,) = wait_until(lambda: projector_processes(server.process.pid))
     finally:
         server.kill()  # SIGKILL: no cleanup of its own; the projector notices its stdin close
-    assert wait_until(lambda: not os.path.exists(f"/proc/{projector}") or _is_zombie(projector), 10)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[0] == "Z"
-    except OSError:
-        return True
+    assert wait_until(lambda: is_zombie(projector), 10)  # or gone
 
 
 async def test_both_listeners_listen_again_after_their_connections_are_cut(client, db_url):

@@ -12,6 +12,7 @@ from projections import partitions, shadow
 from projections.runner import NAME, VIEW_TABLES
 from projections.shadow import rebuild_without_downtime
 from tests.integration.test_verify import filled, sql  # noqa: F401  (the fixture: shop, products, order)
+from tests.processes import children_running, unreaped_children
 
 
 async def differing_rows(conn, schema: str, table: str) -> int:
@@ -54,21 +55,8 @@ async def test_a_worker_that_fails_fails_the_rebuild_and_the_live_views_keep_ser
         await rebuild_without_downtime(db_url, filled)
     assert sql(db_url, "SELECT count(*), max(version) FROM product_view") == before
     assert sql(db_url, "SELECT position FROM projection_tracking") == position
-    assert fill_workers_alive() == [], "the other workers were killed and reaped"
-
-
-def fill_workers_alive() -> list[int]:
-    """This process's children that are fill workers (zombies included: not reaped)."""
-    alive = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == os.getpid() and (b"projections.partitions" in cmdline or not cmdline):
-            alive.append(int(pid))
-    return alive
+    assert children_running(os.getpid(), "projections.partitions") == [], "the other workers were killed"
+    assert unreaped_children(os.getpid()) == [], "and reaped"
 
 
 async def test_an_empty_log_rebuilds_to_empty_views(pg_server):
