@@ -100,6 +100,19 @@ async def test_a_rebuild_leaves_every_view_durable_with_the_indexes_and_keys_it_
                                    " AND relkind IN ('r', 'i') AND relpersistence <> 'p'") == 0
 
 
+async def test_a_rebuild_hands_over_tables_already_vacuumed_and_analyzed(history, pool, db_url):
+    """Else autovacuum's first VACUUM ANALYZE of each rebuilt history table runs beside the requests."""
+    await shadow.rebuild_without_downtime(db_url, pool)
+    async with pool.acquire() as conn:
+        stats = {r["relname"]: r for r in await conn.fetch(
+            "SELECT s.relname, last_vacuum, last_analyze, relallvisible, relpages FROM pg_stat_user_tables s"
+            " JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = 'public'")}
+    for table in shadow.TABLES:
+        assert stats[table]["last_vacuum"] is not None and stats[table]["last_analyze"] is not None, table
+    assert stats["field_history"]["relpages"] > 0
+    assert stats["field_history"]["relallvisible"] == stats["field_history"]["relpages"]
+
+
 async def test_price_history_names_every_sync_that_changed_a_price(history, pool):
     await runner.catch_up(pool)
     async with pool.acquire() as conn:
