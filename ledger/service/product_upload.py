@@ -55,7 +55,7 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
         app, call.shop, raw_rows, occurrences, looked_up, known)
     del raw_rows
     states.prefetch(raw.sku_text for raw in to_parse if raw.sku_text)
-    uses_categories = sync_type == "full" and any(name == "kat" for raw in to_parse for name, _ in raw.texts)
+    uses_categories = sync_type == "full" and any("kat" in raw.texts[::2] for raw in to_parse)
     book = load_category_book(app, call.shop) if uses_categories else CategoryBook(call.shop)
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
