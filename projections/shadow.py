@@ -70,6 +70,17 @@ async def vacuum_shadow(conn, schema: str) -> None:
     await conn.execute("VACUUM (ANALYZE) " + ", ".join(f"{schema}.{table}" for table in TABLES))
 
 
+async def prepare_shadow(url: str, schema: str) -> None:
+    """Indexes and vacuums the filled shadow on a connection of its own: at millions of events these
+    statements outlast the server pool's command timeout (60 s), which is there for requests."""
+    conn = await asyncpg.connect(url)
+    try:
+        await index_shadow(conn, schema)
+        await vacuum_shadow(conn, schema)
+    finally:
+        await conn.close()
+
+
 async def _copy_indexes(conn, schema: str, table: str, wanted) -> None:
     for definition in await conn.fetch(
             "SELECT pg_get_indexdef(i.indexrelid) AS ddl, c.conname, i.indexrelid::regclass::text AS name"
@@ -119,9 +130,8 @@ async def _rebuild(url: str, pool) -> dict:
     async with pool.acquire() as conn:
         await create_shadow(conn, "rebuild")
     rebuilt = await fill_shadow(url, "rebuild")
+    await prepare_shadow(url, "rebuild")
     async with pool.acquire() as conn:
-        await index_shadow(conn, "rebuild")
-        await vacuum_shadow(conn, "rebuild")
         async with conn.transaction():
             await conn.execute("SELECT position FROM public.projection_tracking WHERE name = $1 FOR UPDATE",
                                NAME)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
 from ledger.http.app import open_pool
@@ -111,6 +112,26 @@ async def test_a_rebuild_hands_over_tables_already_vacuumed_and_analyzed(history
         assert stats[table]["last_vacuum"] is not None and stats[table]["last_analyze"] is not None, table
     assert stats["field_history"]["relpages"] > 0
     assert stats["field_history"]["relallvisible"] == stats["field_history"]["relpages"]
+
+
+async def test_a_rebuild_outlasts_the_server_pools_command_timeout(history, db_url):
+    """The API rebuilds with the server's pool (60 s per statement); indexing and vacuuming millions of
+    rows take longer. Here VACUUM is slowed down (cost-based delay) past a 1 s command timeout."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        database = await conn.fetchval("SELECT current_database()")
+        await conn.execute(f"ALTER DATABASE {database} SET vacuum_cost_delay = '20ms'")
+        await conn.execute(f"ALTER DATABASE {database} SET vacuum_cost_limit = 1")
+    finally:
+        await conn.close()
+    pool = await open_pool(db_url, min_size=1, max_size=4, command_timeout=1)
+    try:
+        started = asyncio.get_running_loop().time()
+        await shadow.rebuild_without_downtime(db_url, pool)
+        assert asyncio.get_running_loop().time() - started > 1  # else VACUUM was not slowed: nothing shown
+        assert len((await snapshot(pool))["product_view"]) == 40
+    finally:
+        await pool.close()
 
 
 async def test_price_history_names_every_sync_that_changed_a_price(history, pool):
