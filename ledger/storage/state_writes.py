@@ -28,7 +28,7 @@ class RecordedRequest:
     body_sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per product of a catalogue push, all alive until its write
 class ProductStateRow:
     shop: str
     sku: str
