@@ -16,7 +16,10 @@ Then a fresh database with the shop gets a synthetic history (bench/synthetic.py
 first full sync and price-and-stock syncs of 1% of it, up to --events events, with the service stopped:
   rebuild              projections.shadow.rebuild_without_downtime (what `kulcs-ledger rebuild` and
                        POST /api/projections/rebuild run) over all events, events/s
-Then the service is started on it again:
+Then a CHECKPOINT, as before any measurement of a steady state (pgbench's advice too): the history
+and the rebuild write gigabytes, and the checkpoint that must flush them, left to come when it will,
+fsyncs them in the middle of the latency runs (seen at 100,000 rows: commits waiting 100-140 ms, and
+once ~0.8 s, on WalSync while the checkpointer was in DataFileSync). Then the service is started on it again:
   audit_read_p50/p99   GET .../products/{sku}/price-history, sequential, ms (target on the value;
                        floor: GET /healthz, the same HTTP round trip without any work)
   audit_as_of_p50/p99  GET .../products/{sku}?as_of=..., if the service honours as_of
@@ -107,6 +110,17 @@ async def timed_rebuild(url: str) -> tuple[int, float]:
         return count, time.perf_counter() - started
     finally:
         await pool.close()
+
+
+async def checkpoint(url: str) -> float:
+    """Seconds a CHECKPOINT took (it needs a superuser or, from PostgreSQL 15, pg_checkpoint)."""
+    conn = await asyncpg.connect(url)
+    try:
+        started = time.perf_counter()
+        await conn.execute("CHECKPOINT")
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
 
 
 async def audit_subject(url: str, sku: str) -> dict:
@@ -200,6 +214,7 @@ def history_results(url: str, body: bytes, skus: list[str], args) -> list[dict]:
     say(f"synthetic history: {added} events")
     count, seconds = asyncio.run(timed_rebuild(url))
     say(f"rebuild: {count} events in {seconds:.1f} s")
+    say(f"checkpoint: {asyncio.run(checkpoint(url)):.1f} s")
     results = [result("rebuild", count / seconds, "events/s", target=("value", ">=", 20_000),
                       events=count, seconds=round(seconds, 1))]
     with Service(url) as service:
