@@ -1,5 +1,5 @@
 """Group commit: syncs that reach the recorder while another group is being written queue up, and one
-thread (the leader) writes the whole queue in ONE transaction: one EXCLUSIVE lock on the event table,
+thread (the leader) writes the whole queue in ONE transaction: one turn of the event table's writers' lock,
 one NOTIFY, one COMMIT. Each sync is settled on its own: a sync that fails (a version conflict on
 the event table's key, a state row PostgreSQL refuses, a bug in a state write) is rolled back alone
 and its caller gets its own exception, while the others commit (the recorder writes the group again

@@ -2,7 +2,7 @@
 
 `LedgerApp.save_events(*events, state_writes=[...])` passes `state_writes` through to the recorder. Each is
 called with the cursor and the new notification ids after the events are inserted, under the event
-table's EXCLUSIVE lock, so decision-state writes are serialised with the events and commit or roll
+table's writers' lock, so decision-state writes are serialised with the events and commit or roll
 back with them. Each sync also appends one link to the hash chain (ledger/storage/event_chain.py).
 
 Syncs arriving while a group is being written are written together by one thread in one transaction
@@ -14,6 +14,7 @@ go in one statement.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -78,10 +79,10 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 raise
 
     def _begin(self, curs: Cursor, count: int) -> tuple[bytes, int]:
-        """One round trip: BEGIN, the lock, NOTIFY (delivered at COMMIT), the last chain link, and ids
+        """One round trip: BEGIN, the locks, NOTIFY (delivered at COMMIT), the last chain link, and ids
         for `count` events (the connection is in autocommit mode, so BEGIN and COMMIT are ours)."""
         curs.execute(self._group_start(count, self._sequence or self._find_sequence(curs)))
-        while curs.description is None and curs.nextset():
+        while curs.nextset():  # the last statement's row
             pass
         row = curs.fetchone()
         return (bytes(row["link"]) if row["link"] is not None else GENESIS), row["last"] - count + 1
@@ -171,14 +172,26 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 self._chain_table()))
 
     def _group_start(self, count: int, sequence: str) -> bytes:
+        """Writers take turns on a transaction advisory lock, not on the library's EXCLUSIVE table lock:
+        that one also waits for every VACUUM and ANALYZE of the table (SHARE UPDATE EXCLUSIVE), so each
+        autovacuum of a growing event table stalled all writes until PostgreSQL cancelled it after
+        deadlock_timeout (1 s; never, for an anti-wraparound vacuum). ROW EXCLUSIVE, taken first, keeps
+        the library's own writers (EXCLUSIVE) out until the group commits: ids stay in commit order."""
         start = self._statement("start", lambda: sql.SQL(
-            "BEGIN; SET LOCAL lock_timeout = {}; LOCK TABLE {} IN EXCLUSIVE MODE; NOTIFY {}; "
+            "BEGIN; SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock({}::bigint); "
+            "LOCK TABLE {} IN ROW EXCLUSIVE MODE; NOTIFY {}; "
             "SELECT (SELECT link FROM {} ORDER BY last_id DESC LIMIT 1) AS link, "
             "setval({}::regclass, nextval({}::regclass) + ").format(
-                sql.Literal(f"{self.datastore.lock_timeout}s"), self._events_table(),
-                sql.Identifier(self.channel_name), self._chain_table(), sql.Literal(sequence),
-                sql.Literal(sequence)))
+                sql.Literal(f"{self.datastore.lock_timeout}s"), sql.Literal(self.writers_lock_key()),
+                self._events_table(), sql.Identifier(self.channel_name), self._chain_table(),
+                sql.Literal(sequence), sql.Literal(sequence)))
         return start + b"%d - 1) AS last" % count
+
+    def writers_lock_key(self) -> int:
+        """The advisory lock key of this event table's writers (one per schema and table)."""
+        digest = hashlib.blake2b(f"kulcs-ledger writers {self.datastore.schema}.{self.events_table_name}".encode(),
+                                 digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
 
     def _find_sequence(self, curs: Cursor) -> str:
         curs.execute("SELECT pg_get_serial_sequence(%s, 'notification_id') AS seq",
