@@ -72,6 +72,7 @@ class _Writer:
         if not self.pending:
             return
         async with self.conn.transaction():
+            await self.conn.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")  # as the recorder's writers see it
             before = await self.conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
             await self.conn.copy_records_to_table("ledger_events", columns=EVENT_COLUMNS, records=[
                 (s.originator_id, s.originator_version, s.topic, s.state) for s in self.pending])

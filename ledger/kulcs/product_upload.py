@@ -3,7 +3,7 @@
 import base64
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -53,8 +53,8 @@ class RawRow(NamedTuple):
     texts: tuple[str, ...] | None  # names and texts alternating: (name, text, name, text, ...)
     fingerprint: bytes
 
-    def fields(self):
-        """(name, text) of each field element, in document order."""
+    def fields(self) -> Iterator[tuple[str, str]]:
+        """(name, text) of each field element, in document order (not for a row recognised unread)."""
         return zip(self.texts[::2], self.texts[1::2])
 
 

@@ -7,8 +7,8 @@ back with them. Each sync also appends one link to the hash chain (ledger/storag
 
 Syncs arriving while a group is being written are written together by one thread in one transaction
 (ledger/storage/group_commit.py): one lock, one NOTIFY, one COMMIT, a SAVEPOINT per sync. Notification
-ids are reserved for the whole group from the sequence in one statement (the lock keeps every other
-inserter off it, so they are in commit order) and handed out sync by sync; a sync that is rolled back
+ids are reserved for the whole group from the sequence in one statement (the writers' lock keeps every
+other writer that takes it, or the library's EXCLUSIVE lock, off it, so they are in commit order) and handed out sync by sync; a sync that is rolled back
 gives its ids to the next. Knowing the ids before the insert, a small sync's events and its chain link
 go in one statement.
 """
@@ -175,8 +175,10 @@ class LedgerRecorder(PostgresApplicationRecorder):
         """Writers take turns on a transaction advisory lock, not on the library's EXCLUSIVE table lock:
         that one also waits for every VACUUM and ANALYZE of the table (SHARE UPDATE EXCLUSIVE), so each
         autovacuum of a growing event table stalled all writes until PostgreSQL cancelled it after
-        deadlock_timeout (1 s; never, for an anti-wraparound vacuum). ROW EXCLUSIVE, taken first, keeps
-        the library's own writers (EXCLUSIVE) out until the group commits: ids stay in commit order."""
+        deadlock_timeout (1 s; never, for an anti-wraparound vacuum). ROW EXCLUSIVE, taken before the ids
+        are, keeps the library's own writers (EXCLUSIVE) out until the group commits: ids stay in commit
+        order. A plain INSERT or COPY that takes neither lock is not kept in order (bench/synthetic.py
+        takes EXCLUSIVE; the library's es_insert_events_uuid never took a lock, so it stays unused)."""
         start = self._statement("start", lambda: sql.SQL(
             "BEGIN; SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock({}::bigint); "
             "LOCK TABLE {} IN ROW EXCLUSIVE MODE; NOTIFY {}; "

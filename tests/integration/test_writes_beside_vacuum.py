@@ -2,14 +2,19 @@
 (autovacuum's included) would make them wait for, and still keep out writers that do take it."""
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from uuid import uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
+from ledger.service.ledger_app import LedgerApp
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shops import create_shop
+from ledger.storage.database import eventsourcing_env
 from tests.kulcs_docs import call, product_xml
 
 WAIT = 20
@@ -56,3 +61,35 @@ def test_a_writer_holding_the_librarys_exclusive_lock_commits_its_ids_before_a_p
         library_writer.commit()
         ours = pending.result(timeout=WAIT).result.position
     assert ours > theirs  # else a reader that has seen `theirs` would never see ours
+
+
+def one_event() -> list[StoredEvent]:
+    return [StoredEvent(originator_id=uuid4(), originator_version=1, topic="test:Topic", state=b"{}")]
+
+
+def test_writers_in_two_processes_take_turns_and_the_later_one_gets_later_ids(ledger_app, db_url):
+    """In one process the group committer already lets one writer in at a time; between the server and
+    the CLI (or two servers) only the advisory lock does."""
+    other_process = LedgerApp(env=eventsourcing_env(db_url, pool_size=2))
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(_curs, _ids) -> None:
+        inside.set()
+        release.wait(WAIT)
+
+    try:
+        with ThreadPoolExecutor(2) as pool, psycopg.connect(db_url, autocommit=True) as watcher:
+            first = pool.submit(ledger_app.recorder.insert_events, one_event(), state_writes=[hold])
+            assert inside.wait(WAIT)
+            second = pool.submit(other_process.recorder.insert_events, one_event())
+            deadline = time.monotonic() + WAIT
+            query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            while not watcher.execute(query).fetchone()[0] and time.monotonic() < deadline:
+                time.sleep(0.01)
+            try:
+                assert not second.done() and watcher.execute(query).fetchone()[0] == 1
+            finally:
+                release.set()
+            assert second.result(timeout=WAIT)[0] > first.result(timeout=WAIT)[0]
+    finally:
+        other_process.close()
