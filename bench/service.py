@@ -57,7 +57,7 @@ class Service:
     def peak_rss_mb(self) -> float:
         """VmHWM, the highest resident set size each process has had since it started, of the server and
         of its children (the live projector's process), added: an upper bound of their peak together."""
-        return sum(_peak_rss_mb(pid) for pid in (self.pid, *children_of(self.pid)))
+        return sum(_peak_rss_mb(pid) for pid in with_children(self.pid))
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -65,6 +65,12 @@ def _peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
+
+
+def with_children(pid: int) -> list[int]:
+    """The process and its children (a server and its live projector's process, PostgreSQL's postmaster
+    and its backends)."""
+    return [pid, *children_of(pid)]
 
 
 def children_of(parent: int) -> list[int]:

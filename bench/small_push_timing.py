@@ -36,7 +36,7 @@ import asyncpg  # noqa: E402
 
 from bench import load  # noqa: E402
 from bench.generator import catalogue_rows, to_xml  # noqa: E402
-from bench.service import ADMIN_HEADERS, Service, children_of  # noqa: E402
+from bench.service import ADMIN_HEADERS, Service, with_children  # noqa: E402
 from tests.pg import TestServer  # noqa: E402
 
 
@@ -117,12 +117,7 @@ def _postgres_pids(url: str) -> list[int]:
         finally:
             await conn.close()
     postmaster = asyncio.run(parent_of_backend())
-    return [postmaster, *children_of(postmaster)]
-
-
-def _server_pids(pid: int) -> list[int]:
-    """The server and its children (the live projector's process)."""
-    return [pid, *children_of(pid)]
+    return with_children(postmaster)
 
 
 def one_round(url: str, args) -> dict:
@@ -134,7 +129,7 @@ def one_round(url: str, args) -> dict:
         floor_get = asyncio.run(get_floor(service.base, args.clients, min(args.seconds, 5)))
         spy = _py_spy(service.pid, args.py_spy, args.seconds) if args.py_spy else None
         pg_pids = _postgres_pids(url)
-        server_pids = _server_pids(service.pid)
+        server_pids = with_children(service.pid)
         before = (_cpu_seconds(server_pids), _cpu_seconds(pg_pids), time.process_time())
         most = asyncio.run(load.small_pushes(service.base, skus, args.clients, args.seconds))
         pg_pids = _postgres_pids(url)

@@ -34,13 +34,15 @@ class ShadowBusy(RuntimeError):
 
 @contextlib.asynccontextmanager
 async def shadow_claimed(url: str, schema: str):
-    """Holds `schema` for the caller (a session advisory lock) while it creates, fills and drops it."""
+    """Holds `schema` for the caller (a session advisory lock) while it creates, fills and drops it; yields
+    the claim's connection, for the caller's long statements (not a request pool's: its command timeout
+    is for requests)."""
     conn = await asyncpg.connect(url)
     try:
         if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"kulcs-ledger shadow {schema}"):
             raise ShadowBusy(f"a {'verification' if schema == 'verify' else schema} of the views is already"
                              " running; try again when it has finished")
-        yield
+        yield conn
     finally:
         await conn.close()  # the lock goes with the session
 
@@ -70,15 +72,11 @@ async def vacuum_shadow(conn, schema: str) -> None:
     await conn.execute("VACUUM (ANALYZE) " + ", ".join(f"{schema}.{table}" for table in TABLES))
 
 
-async def prepare_shadow(url: str, schema: str) -> None:
-    """Indexes and vacuums the filled shadow on a connection of its own: at millions of events these
-    statements outlast the server pool's command timeout (60 s), which is there for requests."""
-    conn = await asyncpg.connect(url)
-    try:
-        await index_shadow(conn, schema)
-        await vacuum_shadow(conn, schema)
-    finally:
-        await conn.close()
+async def rows_differing(conn, schema: str, table: str) -> int:
+    """How many rows of `table` differ between the live views and the shadow `schema`'s (as multisets)."""
+    return await conn.fetchval(
+        f"SELECT (SELECT count(*) FROM (SELECT * FROM public.{table} EXCEPT ALL SELECT * FROM {schema}.{table}) a)"
+        f" + (SELECT count(*) FROM (SELECT * FROM {schema}.{table} EXCEPT ALL SELECT * FROM public.{table}) b)")
 
 
 async def _copy_indexes(conn, schema: str, table: str, wanted) -> None:
@@ -97,14 +95,10 @@ async def _copy_indexes(conn, schema: str, table: str, wanted) -> None:
                                f" {definition['conname']} {kind} USING INDEX {index}")
 
 
-async def fill_shadow(url: str, schema: str) -> int:
+async def fill_shadow(claim, url: str, schema: str) -> int:
     """Fills the fresh shadow `schema` with the events stored so far, in worker processes
-    (projections/partitions.py); the caller's pool keeps serving."""
-    conn = await asyncpg.connect(url)
-    try:
-        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    finally:
-        await conn.close()
+    (projections/partitions.py); the caller's pool keeps serving. `claim`: `shadow_claimed`'s connection."""
+    head = await claim.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
     return await fill_partitioned(url, schema, head)
 
 
@@ -122,15 +116,16 @@ async def catch_up_in_transaction(conn, schema: str, stop: int) -> int:
 async def rebuild_without_downtime(url: str, pool) -> dict:
     """Fills the shadow from `url` in worker processes, then swaps it in on one of `pool`'s connections;
     `ShadowBusy` if another rebuild is running."""
-    async with shadow_claimed(url, "rebuild"):
-        return await _rebuild(url, pool)
+    async with shadow_claimed(url, "rebuild") as claim:
+        return await _rebuild(url, pool, claim)
 
 
-async def _rebuild(url: str, pool) -> dict:
+async def _rebuild(url: str, pool, claim) -> dict:
     async with pool.acquire() as conn:
         await create_shadow(conn, "rebuild")
-    rebuilt = await fill_shadow(url, "rebuild")
-    await prepare_shadow(url, "rebuild")
+    rebuilt = await fill_shadow(claim, url, "rebuild")
+    await index_shadow(claim, "rebuild")  # at millions of events, longer than the server pool allows
+    await vacuum_shadow(claim, "rebuild")
     async with pool.acquire() as conn:
         async with conn.transaction():
             await conn.execute("SELECT position FROM public.projection_tracking WHERE name = $1 FOR UPDATE",

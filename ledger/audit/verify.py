@@ -12,7 +12,9 @@ from ledger.storage.event_chain import GENESIS, chain_link, event_digest
 from ledger.storage.request_bodies import received_form
 from projections.decoding import decode_rows
 from projections.runner import NAME, VIEW_TABLES
-from projections.shadow import ShadowBusy, catch_up_in_transaction, create_shadow, fill_shadow, shadow_claimed
+from projections.shadow import (
+    ShadowBusy, catch_up_in_transaction, create_shadow, fill_shadow, rows_differing, shadow_claimed,
+)
 
 PAGE = 5000
 
@@ -138,25 +140,21 @@ async def check_decision_state(conn, report: Report, shop: str | None) -> None:
 
 async def check_projections(url: str, pool, report: Report) -> None:
     """Rebuilds every view from the events in a scratch schema and compares it with the live one."""
-    async with shadow_claimed(url, "verify"):
-        await _compare_with_rebuild(url, pool, report)
+    async with shadow_claimed(url, "verify") as claim:
+        await _compare_with_rebuild(url, pool, report, claim)
 
 
-async def _compare_with_rebuild(url: str, pool, report: Report) -> None:
+async def _compare_with_rebuild(url: str, pool, report: Report, claim) -> None:
     async with pool.acquire() as conn:
         await create_shadow(conn, "verify")
     try:
-        await fill_shadow(url, "verify")
+        await fill_shadow(claim, url, "verify")
         async with pool.acquire() as conn, conn.transaction():
             live = await conn.fetchval("SELECT position FROM public.projection_tracking WHERE name = $1"
                                        " FOR UPDATE", NAME)
             await catch_up_in_transaction(conn, "verify", live)
             for table in VIEW_TABLES:
-                differing = await conn.fetchval(
-                    f"SELECT (SELECT count(*) FROM (SELECT * FROM public.{table} EXCEPT ALL"
-                    f" SELECT * FROM verify.{table}) a) + (SELECT count(*) FROM (SELECT * FROM"
-                    f" verify.{table} EXCEPT ALL SELECT * FROM public.{table}) b)")
-                if differing:
+                if differing := await rows_differing(conn, "verify", table):
                     report.problem("projections", f"{table}: {differing} rows differ from a rebuild"
                                    " from the events", table=table)
             report.checked["projection_position"] = live

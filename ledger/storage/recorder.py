@@ -8,9 +8,9 @@ back with them. Each sync also appends one link to the hash chain (ledger/storag
 Syncs arriving while a group is being written are written together by one thread in one transaction
 (ledger/storage/group_commit.py): one lock, one NOTIFY, one COMMIT, a SAVEPOINT per sync. Notification
 ids are reserved for the whole group from the sequence in one statement (the writers' lock keeps every
-other writer that takes it, or the library's EXCLUSIVE lock, off it, so they are in commit order) and handed out sync by sync; a sync that is rolled back
-gives its ids to the next. Knowing the ids before the insert, a small sync's events and its chain link
-go in one statement.
+other writer that takes it, or the library's EXCLUSIVE lock, off it, so they are in commit order) and
+handed out sync by sync; a sync that is rolled back gives its ids to the next. Knowing the ids before
+the insert, a small sync's events and its chain link go in one statement.
 """
 from __future__ import annotations
 
@@ -184,12 +184,12 @@ class LedgerRecorder(PostgresApplicationRecorder):
             "LOCK TABLE {} IN ROW EXCLUSIVE MODE; NOTIFY {}; "
             "SELECT (SELECT link FROM {} ORDER BY last_id DESC LIMIT 1) AS link, "
             "setval({}::regclass, nextval({}::regclass) + ").format(
-                sql.Literal(f"{self.datastore.lock_timeout}s"), sql.Literal(self.writers_lock_key()),
+                sql.Literal(f"{self.datastore.lock_timeout}s"), sql.Literal(self._writers_lock_key()),
                 self._events_table(), sql.Identifier(self.channel_name), self._chain_table(),
                 sql.Literal(sequence), sql.Literal(sequence)))
         return start + b"%d - 1) AS last" % count
 
-    def writers_lock_key(self) -> int:
+    def _writers_lock_key(self) -> int:
         """The advisory lock key of this event table's writers (one per schema and table)."""
         digest = hashlib.blake2b(f"kulcs-ledger writers {self.datastore.schema}.{self.events_table_name}".encode(),
                                  digest_size=8).digest()

@@ -15,12 +15,6 @@ from tests.integration.test_verify import filled, sql  # noqa: F401  (the fixtur
 from tests.processes import children_running, unreaped_children
 
 
-async def differing_rows(conn, schema: str, table: str) -> int:
-    return await conn.fetchval(
-        f"SELECT (SELECT count(*) FROM (SELECT * FROM public.{table} EXCEPT ALL SELECT * FROM {schema}.{table}) a)"
-        f" + (SELECT count(*) FROM (SELECT * FROM {schema}.{table} EXCEPT ALL SELECT * FROM public.{table}) b)")
-
-
 async def test_a_fill_split_three_ways_in_small_pages_matches_the_live_views_row_for_row(filled, db_url):
     head = sql(db_url, "SELECT max(notification_id) FROM ledger_events")[0][0]
     async with filled.acquire() as conn:
@@ -30,7 +24,7 @@ async def test_a_fill_split_three_ways_in_small_pages_matches_the_live_views_row
         assert await partitions.fill_partitioned(db_url, "three", head, partitions=3, page_size=7) == head
         async with filled.acquire() as conn:
             for table in VIEW_TABLES:
-                assert await differing_rows(conn, "three", table) == 0, table
+                assert await shadow.rows_differing(conn, "three", table) == 0, table
             for table in ("product_view", "price_history", "order_view", "sync_log", "category_view"):
                 assert await conn.fetchval(f"SELECT count(*) FROM three.{table}") > 0, table
             assert await conn.fetchval("SELECT position FROM three.projection_tracking WHERE name = $1",
