@@ -32,3 +32,12 @@ def cyclic_gc_paused():
                 gc.enable()
         if resume:
             gc.collect(1)
+
+
+def freeze_long_lived() -> None:
+    """Moves every object alive now out of the collector's sight: a server's modules, routes, templates
+    and pools live as long as it does, yet each full collection traversed all ~75,000 of them, 24-53 ms
+    with the GIL held (measured under 400 small pushes a second, every 3-8 s), which every request in
+    flight waited out. After it, a full collection took 0.7-3.4 ms."""
+    gc.collect()
+    gc.freeze()

@@ -14,6 +14,6 @@ def serve(settings: Settings) -> None:
     log = structlog.get_logger("serve")
     log.info("starting", host=settings.host, port=settings.port,
              database="embedded" if database.embedded_server else "DATABASE_URL")
-    app = create_app(settings, database.url)
+    app = create_app(settings, database.url, freeze_startup=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     del database  # the embedded server stops with its last handle, after the app has closed

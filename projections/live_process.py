@@ -68,9 +68,11 @@ def _end_with_the_server() -> None:
 
 
 def main() -> None:
+    from ledger.gc_pause import freeze_long_lived
     from ledger.logs import configure_logging
 
     configure_logging(cache=True)
+    freeze_long_lived()
     task = json.loads(sys.stdin.buffer.readline())
     threading.Thread(target=_end_with_the_server, daemon=True).start()
     asyncio.run(follow(task["url"]))

@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 
 from ledger.config import Settings
+from ledger.gc_pause import freeze_long_lived
 from ledger.http import (
     audit_routes, category_routes, kulcs_routes, ops_routes, order_routes, product_routes, shop_routes, sync_routes,
 )
@@ -78,12 +79,21 @@ async def projector_ctx(app: web.Application):
             await task
 
 
-def create_app(settings: Settings, database_url: str | None = None) -> web.Application:
+async def freeze_startup_objects(app: web.Application) -> None:
+    freeze_long_lived()
+
+
+def create_app(settings: Settings, database_url: str | None = None, *,
+               freeze_startup: bool = False) -> web.Application:
+    """`freeze_startup`: for a process that serves this one app until it ends (`serve`), not for tests
+    that start many apps in one process."""
     app = web.Application(middlewares=[request_context], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     if database_url:
         app[DATABASE_URL] = database_url
     app.cleanup_ctx.extend([database_ctx, pool_ctx, ledger_ctx, projector_ctx])
+    if freeze_startup:
+        app.on_startup.append(freeze_startup_objects)  # after cleanup_ctx: its pools are long-lived too
     for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes,
                    order_routes, audit_routes, ops_routes):
         module.add_routes(app)
