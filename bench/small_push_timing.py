@@ -13,7 +13,8 @@ bench/run.py does: `load.small_pushes` as fast as answered (syncs/s, p50, p99) a
 The server inherits this process's environment (e.g. KULCS_LEDGER_WRITE_THREADS).
 CPU milliseconds per sync of the server (with its projector process), of PostgreSQL (its processes
 when the run ends) and of this client are printed too: on a 2-core machine, 400 syncs/s leaves 5 ms of
-CPU per sync for all three.
+CPU per sync for all three. So are the context switches per sync of the server process's threads
+(voluntary: mostly a thread waiting for the GIL).
 """
 from __future__ import annotations
 
@@ -107,6 +108,24 @@ def _cpu_seconds(pids) -> float:
     return total
 
 
+def _context_switches(pid: int) -> tuple[int, int]:
+    """Voluntary and involuntary context switches of all of a process's threads so far. A GIL handed
+    between threads is a voluntary switch of the one that waits for it (futex), and in this VM the
+    kernel's side of switching was ~29% of the server's CPU (perf, cpu-clock)."""
+    voluntary = involuntary = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for line in lines:
+            if line.startswith("voluntary_ctxt_switches:"):
+                voluntary += int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                involuntary += int(line.split()[1])
+    return voluntary, involuntary
+
+
 def _postgres_pids(url: str) -> list[int]:
     """The PostgreSQL server's processes: the postmaster of this database's backends and its children."""
     async def parent_of_backend() -> int:
@@ -131,7 +150,9 @@ def one_round(url: str, args) -> dict:
         pg_pids = _postgres_pids(url)
         server_pids = with_children(service.pid)
         before = (_cpu_seconds(server_pids), _cpu_seconds(pg_pids), time.process_time())
+        switches_before = _context_switches(service.pid)
         most = asyncio.run(load.small_pushes(service.base, skus, args.clients, args.seconds))
+        switches = [(after - b) / most["syncs"] for after, b in zip(_context_switches(service.pid), switches_before)]
         pg_pids = _postgres_pids(url)
         per_sync = [(after - b) * 1000 / most["syncs"] for after, b in zip(
             (_cpu_seconds(server_pids), _cpu_seconds(pg_pids), time.process_time()), before)]
@@ -143,7 +164,9 @@ def one_round(url: str, args) -> dict:
             "paced_rate": paced["rate"], "paced_p50_ms": paced["p50_ms"], "paced_p99_ms": paced["p99_ms"],
             "get_floor_per_s": floor_get["rate"], "get_floor_p99_ms": floor_get["p99_ms"],
             "commit_floor_per_s": floor_commit["rate"], "server_cpu_ms_per_sync": per_sync[0],
-            "postgres_cpu_ms_per_sync": per_sync[1], "client_cpu_ms_per_sync": per_sync[2]}
+            "postgres_cpu_ms_per_sync": per_sync[1], "client_cpu_ms_per_sync": per_sync[2],
+            "server_voluntary_switches_per_sync": switches[0],
+            "server_involuntary_switches_per_sync": switches[1]}
 
 
 def main() -> None:
