@@ -36,13 +36,17 @@ def blocked_reason(payload: dict, codes: ItemCodes) -> str | None:
 
 
 def handle_order_download(app: LedgerApp, call: ReceivedCall, shop_row) -> Answer:
-    return retry_on_conflict(lambda: _download_once(app, call, item_codes(shop_row)))
+    return retry_on_conflict(lambda: _download_once(app, call, item_codes(shop_row),
+                                                    shop_row["payment_due_days"]))
 
 
-def _download_once(app, call, codes) -> Answer:
+def _download_once(app, call, codes, shop_payment_due_days: int | None) -> Answer:
+    """An order placed without its own payment term gets the shop's (`payment_due_days` setting)."""
     handed, blocked, events, states = [], [], [], []
     for state in pending_orders(app, call.shop):
         order = parse_order(state.payload)
+        if order.payment_due_days is None:
+            order = replace(order, payment_due_days=shop_payment_due_days)
         try:
             lines = kulcs_lines(order, codes)
         except OrderNotExpressible as error:

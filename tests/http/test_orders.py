@@ -134,3 +134,13 @@ async def test_repeated_authentication_failures_are_refused_with_429(client):
     assert int(response.headers["Retry-After"]) > 0
     still = await client.get("/kulcs/bolt/orders", headers=KULCS)
     assert still.status == 429, "the address stays refused for the window, even with the right password"
+
+
+async def test_an_order_without_its_own_payment_term_gets_the_shops_setting(client):
+    await make_shop(client, payment_due_days=8)
+    shop = await shop_headers(client)
+    await client.post("/api/shops/bolt/orders", json=order_payload("1"), headers=shop)
+    await client.post("/api/shops/bolt/orders", json=order_payload("2", payment_due_days=30), headers=shop)
+    root = await download(client)
+    terms = {o.findtext("azonosito"): o.findtext("fizetesihatarido") for o in root.iterfind("megrendeles")}
+    assert terms == {"1": "8", "2": "30"}
