@@ -9,12 +9,20 @@ from pathlib import Path
 
 from ledger.config import Settings
 from ledger.logs import configure_logging
+from projections.runner import NAME as PROJECTIONS
+
+
+_DATA_DIR_HELP = "embedded database folder (default ./.kulcs-ledger)"
 
 
 def _parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--data-dir", type=Path, help=_DATA_DIR_HELP)
+    # Below the top level the option has no default: argparse would otherwise set the value given
+    # before the command back to None.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, help="embedded database folder (default ./.kulcs-ledger)")
-    parser = argparse.ArgumentParser(prog="kulcs-ledger", parents=[common])
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
+    parser = argparse.ArgumentParser(prog="kulcs-ledger", parents=[top])
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", parents=[common], help="run the HTTP service")
@@ -41,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     projections = commands.add_parser("projections", parents=[common]).add_subparsers(
         dest="action", required=True)
     rebuild = projections.add_parser("rebuild", parents=[common], help="rebuild read models from the events")
-    rebuild.add_argument("name", nargs="?")
+    rebuild.add_argument("name", nargs="?", choices=[PROJECTIONS], help="all views are rebuilt together")
     projections.add_parser("status", parents=[common], help="position and lag of each projection")
 
     replay = commands.add_parser("replay", parents=[common], help="re-apply a stored sync (dry run unless --apply)")
