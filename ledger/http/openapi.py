@@ -133,7 +133,9 @@ SCHEMAS = {
         "errors": _array({"type": "object"}),
         "changes": _array(_object({"sku": STRING, "field": STRING, "old": ANY, "new": ANY,
                                    "event_position": INTEGER})),
-    }, required=("errors", "changes"))]},
+        "category_changes": _array(_object({"category": STRING, "field": STRING, "old": ANY, "new": ANY,
+                                            "event_position": INTEGER})),
+    }, required=("errors", "changes", "category_changes"))]},
     "SyncDiff": _object({
         "sync_id": UUID, "against": UUID, "counts": {"type": "object"},
         **{group: _array(_object({"sku": STRING, "field": STRING, "this": ANY, "other": ANY},
