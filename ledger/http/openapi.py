@@ -121,6 +121,15 @@ SCHEMAS = {
         "price": {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
         "valid_from": _nullable(DATE), "valid_to": _nullable(DATE),
     }, required=("price",)),
+    "ShopProduct": _object({
+        "name": STRING, "unit": STRING, "description": STRING,
+        "vat": {"type": "string", "description": "a rate from 0 to 100 (\"27\") or a VAT code (\"AAM\")"},
+        "base_price": {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,4})?$"},
+        "stock1": {"type": "string", "pattern": r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"},
+    }, minProperties=1, additionalProperties=False),
+    "ShopProductResult": _object({"action_id": _nullable(UUID), "created": BOOLEAN,
+                                  "product": _nullable(_ref("Product"))},
+                                 required=("action_id", "created", "product")),
     "SalePriceSetResult": _object({"action_id": _nullable(UUID), "product": _nullable(_ref("Product"))},
                                   required=("action_id", "product")),
     "Sync": _object({
@@ -296,6 +305,10 @@ def _paths() -> dict:
                               {"200": _json(_ref("Product"), "The product.")},
                               parameters=[_param("as_of", "query", TIME)],
                               errors=("400", "401", "403", "404", "503"), tag="products"),
+            "put": _operation("Create the shop's own product, or change the fields given (source shop)",
+                              SHOP, {"200": _json(_ref("ShopProductResult"), "Changed, or already so."),
+                                     "201": _json(_ref("ShopProductResult"), "Created.")},
+                              body=_ref("ShopProduct"), errors=("401", "403", "503"), tag="products"),
         },
         f"{product}/history": {
             "parameters": [SHOP_P, SKU_P],

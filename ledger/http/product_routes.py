@@ -11,6 +11,7 @@ from ledger.http.json_body import json_object
 from ledger.http.keys import LEDGER, POOL, PROJECTOR
 from ledger.http.query_params import int_param, time_param
 from ledger.read import products as read
+from ledger.service.shop_products import put_shop_product
 from ledger.service.shop_sale_prices import set_shop_sale_price
 from ledger.service.shops import ShopError
 
@@ -71,9 +72,26 @@ async def put_sale_price(request: web.Request) -> web.Response:
     return web.json_response({"action_id": str(action_id) if action_id else None, "product": found})
 
 
+async def put_product(request: web.Request) -> web.Response:
+    shop, sku = request.match_info["shop"], request.match_info["sku"]
+    await require(request, SHOP_WRITERS, shop)
+    body = await json_object(request)
+    try:
+        written = await run_command(request, put_shop_product, request.app[LEDGER], shop, sku, body)
+    except ShopError as error:
+        raise json_error(error.status, str(error)) from None
+    await request.app[PROJECTOR].wait_for_head(timeout=5)
+    async with request.app[POOL].acquire() as conn:
+        found = await read.product(conn, shop, sku)
+    return web.json_response({"action_id": str(written.action_id) if written.action_id else None,
+                              "created": written.created, "product": found},
+                             status=201 if written.created else 200)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/shops/{shop}/products", list_products)
     app.router.add_get("/api/shops/{shop}/products/{sku}", show)
+    app.router.add_put("/api/shops/{shop}/products/{sku}", put_product)
     app.router.add_get("/api/shops/{shop}/products/{sku}/history", history)
     app.router.add_get("/api/shops/{shop}/products/{sku}/price-history", price_history)
     app.router.add_put("/api/shops/{shop}/products/{sku}/sale-prices/{priority}", put_sale_price)
