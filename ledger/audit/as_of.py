@@ -14,11 +14,15 @@ from projections.decoding import decode_rows
 
 
 def fold_until(events, instant: datetime) -> dict | None:
+    """The product as of `instant`: every event stamped at or before it, applied in commit order
+    (`events` in that order). Stamps do not follow commit order (a push is stamped when it arrived, a
+    shop's sale price when saved), so a later-stamped event does not end the fold: events committed
+    after it may be stamped earlier."""
     product = None
     for positioned in events:
         event = positioned.event
         if event.timestamp > instant:
-            break
+            continue
         origin = {"sync_id": event.sync_id, "source": event.source, "at": event.timestamp,
                   "event_position": positioned.position}
         if isinstance(event, Product.Created):
@@ -40,6 +44,7 @@ def fold_until(events, instant: datetime) -> dict | None:
 
 
 async def product_as_of(conn, shop: str, sku: str, instant: datetime) -> dict | None:
+    # One product's events in version order are in commit order: version n+1 is saved after n.
     rows = await conn.fetch(
         "SELECT notification_id, originator_id, originator_version, topic, state FROM ledger_events"
         " WHERE originator_id = $1 ORDER BY originator_version", product_id(shop, sku))
