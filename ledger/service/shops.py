@@ -1,6 +1,8 @@
 """Shops: registration and settings changes, each an event naming who made it."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 
 from ledger.domain.ids import shop_id
@@ -46,10 +48,14 @@ def validate_settings(values: dict, *, partial: bool) -> dict:
     return values
 
 
+_WEBSHOPID = re.compile(r"[^\s/?#%\\\x00-\x1f\x7f](?:[^/?#%\\\x00-\x1f\x7f]{0,62}[^\s/?#%\\\x00-\x1f\x7f])?")
+
+
 def create_shop(app: LedgerApp, values: dict, actor: str) -> None:
     webshopid = values.get("webshopid")
-    if not isinstance(webshopid, str) or not webshopid.strip() or len(webshopid) > 64 or "/" in webshopid:
-        raise ShopError("webshopid is required (at most 64 characters, no '/')")
+    if not isinstance(webshopid, str) or not _WEBSHOPID.fullmatch(webshopid) or webshopid in (".", ".."):
+        raise ShopError("webshopid is required: 1 to 64 characters, no spaces around it, none of / ? # % \\"
+                        " or control characters, not . or .. (it is a path segment of the Kulcs URLs)")
     validate_settings(values, partial=False)
     if app.fetch("SELECT 1 FROM shops WHERE webshopid = %s", (webshopid,)):
         raise ShopError(f"shop {webshopid} already exists", status=409)
