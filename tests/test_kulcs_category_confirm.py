@@ -153,12 +153,13 @@ def test_a_confirmation_without_status_or_document_number_is_plain(fields):
         Confirmation(index=1, order_id="1", document_number=None, status=None, error=None)]
 
 
-def test_an_unknown_status_is_a_row_error_not_a_document_error():
+def test_an_unknown_status_is_noted_on_its_row_and_does_not_make_the_row_an_error():
     body = confirmations("<azonosito>1</azonosito><statusz>Sztornózva</statusz>",
                          "<azonosito>2</azonosito><statusz>Elküldve</statusz>")
     first, second = parse_confirmations(body)
-    assert (first.order_id, first.status, first.error) == ("1", None, 'statusz: ismeretlen státusz: "Sztornózva"')
-    assert (second.order_id, second.status, second.error) == ("2", "delivery_note", None)
+    assert (first.order_id, first.status, first.error) == ("1", None, None)
+    assert first.status_error == 'statusz: ismeretlen státusz: "Sztornózva"'
+    assert (second.order_id, second.status, second.error, second.status_error) == ("2", "delivery_note", None, None)
 
 
 def test_a_confirmation_without_an_id_is_a_row_error():

@@ -14,11 +14,14 @@ _MAX_SHOWN_CHARS = 40
 
 @dataclass(frozen=True)
 class Confirmation:
+    """`error`: the row cannot be applied. `status_error`: a status this service does not know; the
+    order is still confirmed (Kulcs has stored it), only its status is not moved."""
     index: int
     order_id: str | None
     document_number: str | None
     status: str | None
     error: str | None
+    status_error: str | None = None
 
 
 def _folded(text: str) -> str:
@@ -50,10 +53,11 @@ def _confirmation(index: int, element) -> Confirmation:
         errors.append("azonosito: hiányzik")
     status_text = values.get("statusz") or None
     status = None if status_text is None else _STATUS_OF_FOLDED.get(_folded(status_text))
+    status_error = None
     if status_text is not None and status is None:
-        errors.append(f"statusz: ismeretlen státusz: {_shown(status_text)}")
+        status_error = f"statusz: ismeretlen státusz: {_shown(status_text)}"
     return Confirmation(index=index, order_id=order_id, document_number=values.get("bizonylatszam") or None,
-                        status=status, error="; ".join(errors) or None)
+                        status=status, error="; ".join(errors) or None, status_error=status_error)
 
 
 def _shown(text: str) -> str:

@@ -45,10 +45,14 @@ def _confirm_once(app, call, confirmations, render, key, dry_run=False) -> Answe
         state = changed.get(c.order_id) or states.get(c.order_id)
         reason = c.error or (None if state else "ismeretlen megrendelés")
         if reason:
+            reason = "; ".join(filter(None, (reason, c.status_error)))
             counts["skipped"] += 1
             counts["rejected"] += 1
             errors.append({"row": c.index, "sku": c.order_id, "reason": reason, "kind": "rejected"})
             continue
+        if c.status_error:  # Kulcs has stored the order: leaving it in U2 would hand it over again
+            errors.append({"row": c.index, "sku": c.order_id, "kind": "status_unknown",
+                           "reason": f"{c.status_error} (visszaigazolva, a státusz nem változott)"})
         new_status = c.status or state.kulcs_status
         new_number = c.document_number or state.document_number
         if state.confirmed and (new_status, new_number) == (state.kulcs_status, state.document_number):

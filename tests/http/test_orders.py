@@ -144,3 +144,19 @@ async def test_an_order_without_its_own_payment_term_gets_the_shops_setting(clie
     root = await download(client)
     terms = {o.findtext("azonosito"): o.findtext("fizetesihatarido") for o in root.iterfind("megrendeles")}
     assert terms == {"1": "8", "2": "30"}
+
+
+async def test_an_order_confirmed_with_an_unknown_status_leaves_the_download_and_keeps_its_status(client):
+    await make_shop(client)
+    shop = await shop_headers(client)
+    for order_id in ("1", "2"):
+        await client.post("/api/shops/bolt/orders", json=order_payload(order_id), headers=shop)
+    status, answer, errors = await confirm(client, (
+        "<visszaigazolas><megrendeles><azonosito>1</azonosito><bizonylatszam>VR-7</bizonylatszam>"
+        "<statusz>Sztornózva</statusz></megrendeles></visszaigazolas>").encode())
+    assert (status, answer["eredmeny"], answer["modositott"], answer["kihagyott"]) == (200, "RESZLEGES", "1", "0")
+    assert "ismeretlen státusz" in errors[0] and "visszaigazolva" in errors[0]
+    assert [e.text for e in (await download(client)).iterfind("megrendeles/azonosito")] == ["2"]
+    await settled(client)
+    detail = await (await client.get("/api/shops/bolt/orders/1", headers=shop)).json()
+    assert (detail["kulcs_status"], detail["confirmed"]["document_number"]) == (None, "VR-7")
