@@ -567,3 +567,27 @@ def test_bare_file_name_is_kept_as_name():
 def test_long_name_without_a_dot_is_read_as_base64():
     row = only_row("<termekkod>A</termekkod><kep>termekkepnagy001</kep>")
     assert row.errors == ("kep: nem JPEG vagy PNG",)
+
+
+# --- the sync mode's elements --------------------------------------------------------------------
+
+STOCK_PRICE = frozenset({"ar", "arakcios", "szabadraktar"})
+
+
+@pytest.mark.parametrize("outside", [
+    "<afakulcs>ÁFA mentes</afakulcs>",
+    "<kep>data:image/png;base64,nem-base64</kep>",
+    "<nev>Egy</nev><nev>Kettő</nev>",
+    "<tmegjegyzes>" + "x" * 101 + "</tmegjegyzes>",
+])
+def test_fields_outside_stock_and_price_mode_are_neither_read_nor_fail_the_row(outside):
+    body = document(f"<termekkod>A</termekkod><ar>100</ar><szabadraktar>3</szabadraktar>{outside}")
+    (row,) = parse_product_upload(body, max_field_chars=100, processed=STOCK_PRICE).rows
+    assert (row.sku, row.errors) == ("A", ())
+    assert row.values == {"ar": Decimal("100"), "szabadraktar": Decimal("3")}
+
+
+def test_termekkod_is_read_under_any_mode():
+    (row,) = parse_product_upload(document("<termekkod>A</termekkod><termekkod>B</termekkod><ar>1</ar>"),
+                                  processed=STOCK_PRICE).rows
+    assert row.errors == ("termekkod: többször szerepel",)

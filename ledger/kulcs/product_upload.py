@@ -3,7 +3,7 @@
 import base64
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -69,10 +69,12 @@ class _FieldError(ValueError):
 
 
 def parse_product_upload(
-    body: bytes, *, max_rows: int = 200_000, max_field_chars: int = 100_000
+    body: bytes, *, max_rows: int = 200_000, max_field_chars: int = 100_000,
+    processed: Collection[str] = PROCESSED_FIELDS,
 ) -> ProductUpload:
+    """`processed`: the elements the shop's sync mode processes; see `parse_raw_row`."""
     raw = read_raw_rows(body, max_rows=max_rows)
-    rows = [parse_raw_row(row, max_field_chars) for row in raw.rows]
+    rows = [parse_raw_row(row, max_field_chars, processed) for row in raw.rows]
     return ProductUpload(rows=rows, encoding=raw.encoding)
 
 
@@ -121,13 +123,20 @@ def _texts(product) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def parse_raw_row(raw: RawRow, max_field_chars: int = 100_000) -> ProductRow:
-    return _parse_row(raw.index, raw.fields(), max_field_chars)
+def parse_raw_row(raw: RawRow, max_field_chars: int = 100_000,
+                  processed: Collection[str] = PROCESSED_FIELDS) -> ProductRow:
+    """Only the `processed` elements (those of the shop's sync mode) and `termekkod` are read: the
+    others are ignored, as the protocol says, so they can neither set a value nor fail the row (an
+    unreadable VAT rate in a stock-and-price push must not lose its price and stock)."""
+    return _parse_row(raw.index, raw.fields(), max_field_chars, processed)
 
 
-def _parse_row(index: int, fields, max_field_chars: int) -> ProductRow:
+def _parse_row(index: int, fields, max_field_chars: int,
+               processed: Collection[str] = PROCESSED_FIELDS) -> ProductRow:
     sku, values, errors, seen = None, {}, [], set()
     for name, text in fields:
+        if name != "termekkod" and name not in processed:
+            continue
         parse = _FIELD_PARSERS[name]
         if name in seen:
             errors.append(f"{name}: többször szerepel")

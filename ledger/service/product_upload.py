@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from ledger.domain.categories import CategoryBook
-from ledger.domain.product_push import ProductState, SyncContext, decide_push
+from ledger.domain.product_push import ELEMENTS_OF_MODE, ProductState, SyncContext, decide_push
 from ledger.gc_pause import cyclic_gc_paused
 from ledger.kulcs.answers import render_upload_answer
 from ledger.kulcs.product_upload import PARSER_VERSION, parse_raw_row, read_raw_rows
@@ -60,7 +60,8 @@ def _apply_once(app, call, sync_type, document, max_rows, render, idempotency_ke
     ctx = SyncContext(call.shop, call.sync_id, call.received_at, PARSER_VERSION,
                       "replay" if call.replay_of else "kulcs")
     new_fingerprints: dict = {}
-    decision = decide_push(ctx, sync_type, _parsed(to_parse, occurrences, new_fingerprints), states, book)
+    rows = _parsed(to_parse, occurrences, new_fingerprints, ELEMENTS_OF_MODE[sync_type])
+    decision = decide_push(ctx, sync_type, rows, states, book)
     decision.counts["received"] += seen_again
     decision.counts["unchanged"] += seen_again
     pending = SyncResult(call.sync_id, decision.outcome, decision.counts, decision.errors)
@@ -115,13 +116,15 @@ def _rows_to_decide(app, shop, raw_rows, occurrences: Counter, looked_up: set, k
     return to_parse, seen_again, states, fingerprints
 
 
-def _parsed(to_parse: list, occurrences: Counter, new_fingerprints: dict):
+def _parsed(to_parse: list, occurrences: Counter, new_fingerprints: dict, processed: frozenset):
     """Each row parsed as it is decided and let go of after: a catalogue's parsed rows, all alive
     beside its events, were the peak of a push's memory. Notes the fingerprint of each row that
-    sets its SKU alone."""
+    sets its SKU alone. Only the mode's elements are read (`processed`): a row that is valid under
+    one mode may not be under the other, which the salt of the fingerprint (it holds the sync type)
+    keeps apart."""
     for i, raw in enumerate(to_parse):
         to_parse[i] = None
-        row = parse_raw_row(raw)
+        row = parse_raw_row(raw, processed=processed)
         if occurrences[raw.sku_text] == 1 and row.sku and not row.errors:
             new_fingerprints[row.sku] = raw.fingerprint
         yield row

@@ -28,7 +28,7 @@ def reading(request, monkeypatch):
 def parsed(monkeypatch):
     seen = []
     real_parse = product_upload.parse_raw_row
-    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw: seen.append(raw.sku_text) or real_parse(raw))
+    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw, **kw: seen.append(raw.sku_text) or real_parse(raw, **kw))
     return seen
 
 

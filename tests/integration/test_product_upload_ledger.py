@@ -104,7 +104,7 @@ def test_rows_that_read_as_the_last_ones_applied_are_not_parsed_again(ledger_app
     push(ledger_app, shop, rows)
     parsed = []
     real_parse = product_upload.parse_raw_row
-    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw: parsed.append(raw.sku_text) or real_parse(raw))
+    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw, **kw: parsed.append(raw.sku_text) or real_parse(raw, **kw))
     again = push(ledger_app, shop, rows)
     assert parsed == [] and again.counts["unchanged"] == 5 and again.counts["received"] == 5
     rows[2]["ar"] = "1 100"
@@ -127,5 +127,5 @@ def test_categories_a_push_creates_do_not_make_its_rows_look_new(ledger_app, sho
     push(ledger_app, shop, rows)
     parsed = []
     real_parse = product_upload.parse_raw_row
-    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw: parsed.append(raw.sku_text) or real_parse(raw))
+    monkeypatch.setattr(product_upload, "parse_raw_row", lambda raw, **kw: parsed.append(raw.sku_text) or real_parse(raw, **kw))
     assert push(ledger_app, shop, rows).counts["unchanged"] == 4 and parsed == []
