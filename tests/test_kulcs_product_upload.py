@@ -564,8 +564,19 @@ def test_bare_file_name_is_kept_as_name():
         assert row.values["kep"] == ImageRef("name", name)
 
 
-def test_long_name_without_a_dot_is_read_as_base64():
-    row = only_row("<termekkod>A</termekkod><kep>termekkepnagy001</kep>")
+@pytest.mark.parametrize("name", [
+    "IMG20240101123456", "termekkepnagy001", "kerti szek piros nagy",
+    hashlib.sha256(PNG).hexdigest(),  # what U4 sends back for a stored image
+])
+def test_bare_name_from_the_base64_alphabet_is_kept_as_name(name):
+    row = only_row(f"<termekkod>A</termekkod><kep>{name}</kep>")
+    assert (row.errors, row.values["kep"]) == ((), ImageRef("name", name))
+
+
+def test_base64_alphabet_text_is_a_name_up_to_file_name_length_and_data_beyond():
+    name = "a" * 255
+    assert only_row(f"<termekkod>A</termekkod><kep>{name}</kep>").values["kep"] == ImageRef("name", name)
+    row = only_row(f"<termekkod>A</termekkod><kep>{'a' * 256}</kep>")
     assert row.errors == ("kep: nem JPEG vagy PNG",)
 
 

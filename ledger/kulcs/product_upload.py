@@ -17,7 +17,10 @@ PARSER_VERSION = "kulcs-u1/1"
 PROCESSED_FIELDS = ("ar", "arakcios", "szabadraktar", "nev", "mee", "afakulcs", "kep", "kat", "tmegjegyzes")
 
 _IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
-_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=\t\r\n ]{16,}")
+# The base64 of the signatures of JPEG, PNG, GIF (87a, 89a) and WebP (RIFF): see `_base64_payload`.
+_IMAGE_MAGIC_BASE64 = ("/9j/", "iVBORw0KGgo", "R0lGODdh", "R0lGODlh", "UklGR")
+_LONGEST_FILE_NAME = 255
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=\t\r\n ]+")
 _BASE64_WHITESPACE = re.compile(r"[\t\r\n ]+")
 
 
@@ -210,7 +213,7 @@ def _parse_image(text: str) -> ImageRef:
     if payload is None:
         return ImageRef(kind="name", value=text)
     try:
-        data = base64.b64decode(_BASE64_WHITESPACE.sub("", payload), validate=True)
+        data = base64.b64decode(payload, validate=True)
     except ValueError:  # binascii.Error, or text that is not ASCII
         raise _FieldError("érvénytelen base64") from None
     media_type = next((media for magic, media in _IMAGE_MAGIC if data.startswith(magic)), None)
@@ -220,9 +223,25 @@ def _parse_image(text: str) -> ImageRef:
 
 
 def _base64_payload(text: str) -> str | None:
+    """The base64 text (whitespace removed) when `kep` carries image data, None when it is a name.
+
+    A `data:` URL is data, whatever follows. Otherwise text from the base64 alphabet is data when
+    it begins with the base64 spelling of an image signature (JPEG `/9j/`, PNG `iVBORw0KGgo`, and
+    GIF and WebP so that they get "nem JPEG vagy PNG" rather than pass as names): a cheap test that
+    real image data passes and no plausible file name does. It is data too when it is longer than
+    any file name can be (255 characters on every common file system): it cannot be a name, and the
+    protocol says base64 data must be JPEG or PNG, so it fails the row rather than being kept as
+    the product's image "name" and lost. Anything else is a bare name, kept as sent and never
+    decoded, however base64-like: `IMG20240101123456`, `kerti szek piros nagy`, and the 64 hex
+    digits of the SHA-256 that U4 sends back for a stored image."""
     if text[:5].lower() == "data:":
         header, _, payload = text.partition(",")
         if not header.lower().endswith(";base64"):
             raise _FieldError("érvénytelen base64")
-        return payload
-    return text if _BASE64_TEXT.fullmatch(text) else None
+        return _BASE64_WHITESPACE.sub("", payload)
+    if not _BASE64_TEXT.fullmatch(text):
+        return None
+    compact = _BASE64_WHITESPACE.sub("", text)
+    if compact.startswith(_IMAGE_MAGIC_BASE64) or len(compact) > _LONGEST_FILE_NAME:
+        return compact
+    return None

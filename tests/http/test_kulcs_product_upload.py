@@ -228,3 +228,11 @@ async def test_stock_and_price_push_ignores_invalid_fields_outside_its_mode(clie
     result = answer(await (await upload(client, body)).text())
     assert (result["eredmeny"], result["kihagyott"]) == ("RESZLEGES", "1")
 
+
+async def test_image_name_from_the_base64_alphabet_is_kept_as_a_name(client):
+    await make_shop(client, sync_type="full")
+    response = await upload(client, product_xml([{"termekkod": "P", "kep": "IMG20240101123456"}]))
+    assert answer(await response.text())["eredmeny"] == "OK"
+    await settled(client)
+    image = (await get_json(client, "/api/shops/bolt/products/P"))["image"]
+    assert (image["kind"], image["value"]) == ("name", "IMG20240101123456")
