@@ -16,10 +16,13 @@ class CategoryBook:
     by_name: dict[str, str] = field(default_factory=dict)
     created: list[Category.Created] = field(default_factory=list)
 
-    def add(self, category_key: str, name: str, kulcs_id: str | None) -> None:
+    def add(self, category_key: str, name: str, kulcs_id: str | None, *, by_name: bool = True) -> None:
+        """`by_name`: whether `kat` may find the category by its name (not a deactivated one); its
+        Kulcs id always finds it."""
         if kulcs_id is not None:
             self.by_kulcs_id[kulcs_id] = category_key
-        self.by_name.setdefault(name.casefold(), category_key)
+        if by_name:
+            self.by_name.setdefault(name.casefold(), category_key)
 
     def resolve(self, kat: str, *, create: bool, sync_id: UUID, at: datetime, source: str) -> str | None:
         kat = kat.strip()

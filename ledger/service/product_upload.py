@@ -211,8 +211,11 @@ _MISSING = object()
 
 
 def load_category_book(app: LedgerApp, shop: str) -> CategoryBook:
+    """Every category of the shop for its Kulcs id: U5 deactivates a category missing from a new tree
+    but never deletes it, and a product's `kat` naming its id still means that category (rather than
+    a new one named after the id). Names match active categories only, as they always did."""
     book = CategoryBook(shop)
-    for r in app.fetch("SELECT category_key, kulcs_id, name FROM category_state"
-                       " WHERE shop = %s AND active ORDER BY category_key", (shop,)):
-        book.add(r["category_key"], r["name"], r["kulcs_id"])
+    for r in app.fetch("SELECT category_key, kulcs_id, name, active FROM category_state"
+                       " WHERE shop = %s ORDER BY category_key", (shop,)):
+        book.add(r["category_key"], r["name"], r["kulcs_id"], by_name=r["active"])
     return book

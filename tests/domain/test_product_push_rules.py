@@ -149,3 +149,11 @@ def test_yesterday_is_the_budapest_calendar_day_of_receipt():
     decision, _ = push([row("KS-1", arakcios="0")], {"KS-1": state}, at="2026-11-27T23:30:00+00:00")
     assert decision.events[0].sale_price_changes["10"]["new"]["valid_to"] == "2026-11-27"
     assert budapest_day(datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc)).isoformat() == "2026-11-28"
+
+
+def test_kat_finds_a_deactivated_category_by_its_kulcs_id_but_not_by_its_name():
+    book = CategoryBook("shop1")
+    book.add("kulcs:16", "Székek", "16", by_name=False)
+    decision, _ = push([row("KS-1", kat="16"), row("KS-2", index=2, kat="Székek")], book=book)
+    categories = {e.sku: e.fields["category"] for e in decision.events if isinstance(e, Product.Created)}
+    assert categories == {"KS-1": "kulcs:16", "KS-2": "nev:székek"}

@@ -98,3 +98,18 @@ async def test_category_upload_honours_the_idempotency_key(client):
     assert (await get_json(client, "/api/shops/bolt/categories"))[0]["name"] == "Ő"
     response = await client.patch("/api/shops/bolt", json={"manage_categories": False}, headers=ADMIN)
     assert response.status == 200
+
+
+async def test_kat_naming_a_deactivated_kulcs_category_finds_it_rather_than_creating_one(client):
+    await make_shop(client, sync_type="full", manage_categories=True)
+    await send(client, tree_xml([("15", "Kerti bútor", "0"), ("16", "Székek", "15")]))
+    await send(client, tree_xml([("15", "Kerti bútor", "0")]))  # deactivates 16
+    response = await client.post("/kulcs/bolt/products", headers=KULCS,
+                                 data=product_xml([{"termekkod": "A", "kat": "16"}]))
+    assert b"<eredmeny>OK</eredmeny>" in await response.read()
+    await settled(client)
+    product = await get_json(client, "/api/shops/bolt/products/A")
+    assert (product["category"]["kulcs_id"], product["category"]["name"]) == ("16", "Székek")
+    nodes = list(flatten(await get_json(client, "/api/shops/bolt/categories")))
+    assert sorted((n["kulcs_id"], n["name"], n["active"]) for n in nodes) == [
+        ("15", "Kerti bútor", True), ("16", "Székek", False)]
