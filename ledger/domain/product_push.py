@@ -104,8 +104,7 @@ def _new_values(ctx, row, elements, current, categories, decision):
         elif element == "szabadraktar":
             new_fields[field_name] = quantity(value)
         elif element == "kep":
-            new_fields[field_name] = {"kind": value.kind, "value": value.value,
-                                      "media_type": value.media_type}
+            new_fields[field_name] = _image(value, current)
             if value.kind == "data":
                 decision.images.append(value)
         elif element == "kat":
@@ -121,6 +120,14 @@ def _new_values(ctx, row, elements, current, categories, decision):
         if new is not None:
             sale_change = {key: {"old": old, "new": new}}
     return new_fields, sale_change
+
+
+def _image(value, current) -> dict:
+    """U4 sends a stored image back as its SHA-256; that name, sent again, means the same image."""
+    stored = current.fields.get("image") if current else None
+    if value.kind == "name" and stored and stored.get("kind") == "data" and stored.get("value") == value.value:
+        return stored
+    return {"kind": value.kind, "value": value.value, "media_type": value.media_type}
 
 
 def _create(ctx, decision, states, sku, new_fields, sale_change):

@@ -157,3 +157,14 @@ def test_kat_finds_a_deactivated_category_by_its_kulcs_id_but_not_by_its_name():
     decision, _ = push([row("KS-1", kat="16"), row("KS-2", index=2, kat="Székek")], book=book)
     categories = {e.sku: e.fields["category"] for e in decision.events if isinstance(e, Product.Created)}
     assert categories == {"KS-1": "kulcs:16", "KS-2": "nev:székek"}
+
+
+def test_kep_naming_the_digest_of_the_stored_image_keeps_that_image():
+    stored = {"kind": "data", "value": "ab" * 32, "media_type": "image/png"}
+    states = {"KS-1": existing(image=stored)}
+    same = SimpleNamespace(kind="name", value="ab" * 32, media_type=None)  # what U4 sent for it
+    decision, _ = push([row("KS-1", kep=same)], states)
+    assert decision.events == [] and decision.counts["unchanged"] == 1
+    other = SimpleNamespace(kind="name", value="cd" * 32, media_type=None)
+    decision, _ = push([row("KS-1", kep=other)], states)
+    assert decision.events[0].changes["image"]["new"] == {"kind": "name", "value": "cd" * 32, "media_type": None}
