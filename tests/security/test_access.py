@@ -114,6 +114,7 @@ ROLES = {
     ("GET", "/api/shops/{shop}/products/{sku}"): EVERY_ROLE,
     ("GET", "/api/shops/{shop}/products/{sku}/history"): EVERY_ROLE,
     ("GET", "/api/shops/{shop}/products/{sku}/price-history"): EVERY_ROLE,
+    ("PUT", "/api/shops/{shop}/products/{sku}"): SHOP_ONLY,
     ("PUT", "/api/shops/{shop}/products/{sku}/sale-prices/{priority}"): SHOP_ONLY,
     ("GET", "/api/shops/{shop}/categories"): EVERY_ROLE,
     ("GET", "/api/shops/{shop}/price-list"): AUDITORS,
