@@ -10,10 +10,25 @@ from ledger.http.api_auth import json_error
 MAX_JSON_BYTES = 1 << 20
 
 
+async def _body_up_to(request: web.Request, limit: int) -> bytes:
+    """The whole body, or the first `limit + 1` bytes of a longer one. `StreamReader.read(n)` answers
+    what has arrived so far (at most n bytes), not the whole body: a body sent in several TCP pieces
+    needs one read per piece, until the end of the body (b"") or past the limit."""
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        part = await request.content.read(limit + 1 - size)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
+
+
 async def json_object(request: web.Request) -> dict:
     if request.content_length and request.content_length > MAX_JSON_BYTES:
         raise json_error(400, "request body too large")
-    raw = await request.content.read(MAX_JSON_BYTES + 1)
+    raw = await _body_up_to(request, MAX_JSON_BYTES)
     if len(raw) > MAX_JSON_BYTES:
         raise json_error(400, "request body too large")
     try:
