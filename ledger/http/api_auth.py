@@ -44,3 +44,12 @@ async def require(request: web.Request, roles: frozenset[str], shop: str | None 
     if shop is not None and who.shop is not None and who.shop != shop:
         raise json_error(403, "this token belongs to another shop")
     return who
+
+
+async def require_every_shop(request: web.Request, roles: frozenset[str]) -> Principal:
+    """For what reaches beyond one shop (listing every shop, registering a new one): a token tied to
+    a shop may not, whatever its role."""
+    who = await require(request, roles)
+    if who.shop is not None:
+        raise json_error(403, f"this token belongs to shop {who.shop} and may not act on every shop")
+    return who

@@ -6,7 +6,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ledger.domain.shop import PLAIN_SETTINGS
-from ledger.http.api_auth import ADMIN, READERS, json_error, require
+from ledger.http.api_auth import ADMIN, READERS, json_error, require, require_every_shop
 from ledger.http.commands import run_command
 from ledger.http.json_body import json_object
 from ledger.http.keys import KULCS_GATE, LEDGER, POOL, SETTINGS
@@ -43,7 +43,7 @@ async def _shop_row(request: web.Request, shop: str):
 
 
 async def create(request: web.Request) -> web.Response:
-    who = await require(request, ADMIN)
+    who = await require_every_shop(request, ADMIN)
     values = await json_object(request)
     try:
         await run_command(request, create_shop, request.app[LEDGER], values, who.name)
@@ -60,7 +60,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def list_shops(request: web.Request) -> web.Response:
-    await require(request, ADMIN)
+    await require_every_shop(request, ADMIN)
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch("SELECT * FROM shops ORDER BY webshopid")
     return web.json_response([shop_json(request, r) for r in rows])
@@ -68,7 +68,7 @@ async def list_shops(request: web.Request) -> web.Response:
 
 async def change(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
-    who = await require(request, ADMIN)
+    who = await require(request, ADMIN, shop)
     values = await json_object(request)
     try:
         changes = await run_command(request, change_shop, request.app[LEDGER], shop, values, who.name)
