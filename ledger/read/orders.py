@@ -11,6 +11,8 @@ async def order(conn, shop: str, order_id: str) -> dict | None:
     if row is None:
         return None
     shop_row = await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
+    if shop_row is None:
+        return None  # an order stored for a shop that was never registered: no such order here
     pending = row["status"] == "pending" and row["confirmed_at"] is None
     downloads = row["downloads"]
     return plain({

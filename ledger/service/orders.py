@@ -36,6 +36,8 @@ def place_order(app: LedgerApp, shop: str, payload: dict, actor: str) -> tuple[s
 
 
 def _place_once(app, shop, order, payload, actor):
+    if not app.fetch("SELECT 1 FROM shops WHERE webshopid = %s", (shop,)):
+        raise ShopError(f"no shop {shop}", status=404)  # before anything is stored
     existing = load_order(app, shop, order.order_id)
     if existing is not None:
         if existing.payload != payload:

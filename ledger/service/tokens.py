@@ -22,6 +22,9 @@ async def create_token(conn: asyncpg.Connection, role: str, shop: str | None) ->
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == "shop" and not shop:
         raise ValueError("a shop token must name its shop")
+    if shop is not None and await conn.fetchval("SELECT 1 FROM shops WHERE webshopid = $1", shop) is None:
+        # A token for a shop that is not registered would let orders in for no shop at all.
+        raise ValueError(f"no shop {shop}: register it first (kulcs-ledger shop create {shop} ...)")
     token, token_id, salt, digest = new_token()
     await conn.execute("INSERT INTO api_tokens (token_id, salt, digest, role, shop) VALUES ($1, $2, $3, $4, $5)",
                        token_id, salt, digest, role, shop)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timezone
 
 from ledger.http.json_body import MAX_JSON_BYTES
-from ledger.http.keys import POOL
+from ledger.http.keys import LEDGER, POOL
 from ledger.service.tokens import create_token
 from tests.conftest import ADMIN
-from tests.http.helpers import make_shop
+from tests.http.helpers import make_shop, settled
+from tests.order_payloads import order_payload
 
 JSON = {"Content-Type": "application/json"}
 
@@ -67,3 +69,59 @@ async def test_shop_tied_admin_token_may_not_list_or_register_shops(client):
                                 headers=bolt_admin)
     assert created.status == 403, await created.text()
     assert (await client.get("/api/shops/uj", headers=ADMIN)).status == 404
+
+
+# 3. Orders and tokens for a shop that was never registered.
+
+async def test_token_for_an_unknown_shop_is_refused_by_the_service_and_the_command_line(client, db_url):
+    from tests.e2e.test_cli import cli
+
+    async with client.server.app[POOL].acquire() as conn:
+        try:
+            await create_token(conn, "shop", "ghost")
+        except ValueError as error:
+            assert "no shop ghost" in str(error)
+        else:
+            raise AssertionError("a token for an unknown shop was created")
+        assert await conn.fetchval("SELECT count(*) FROM api_tokens") == 0
+    result = await asyncio.to_thread(cli, db_url, "token", "create", "--role", "shop", "--shop", "ghost",
+                                     check=False)
+    assert result.returncode == 2 and "no shop ghost" in result.stderr, (result.returncode, result.stderr)
+    assert "kl_" not in result.stdout
+
+
+async def test_order_for_an_unknown_shop_answers_404_and_stores_nothing(client):
+    from ledger.service.secrets import new_token
+
+    # A token for "ghost" made before tokens were checked against the shops.
+    token, token_id, salt, digest = new_token()
+    async with client.server.app[POOL].acquire() as conn:
+        await conn.execute("INSERT INTO api_tokens (token_id, salt, digest, role, shop)"
+                           " VALUES ($1, $2, $3, 'shop', 'ghost')", token_id, salt, digest)
+    response = await client.post("/api/shops/ghost/orders", json=order_payload("G-1"),
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 404, await response.text()
+    assert (await response.json())["error"] == "no shop ghost"
+    async with client.server.app[POOL].acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM order_state WHERE shop = 'ghost'") == 0
+        assert await conn.fetchval("SELECT count(*) FROM ledger_events") == 0
+
+
+async def test_reading_an_order_whose_shop_has_no_row_answers_404(client):
+    from ledger.domain.ids import order_id as order_uuid
+    from ledger.domain.order import Order
+    from ledger.storage.order_writes import OrderStateRow, write_order_states
+
+    # An order stored for "ghost" before orders were checked against the shops.
+    payload, uuid = order_payload("G-1"), order_uuid("ghost", "G-1")
+    event = Order.Created(originator_id=uuid, originator_version=1, timestamp=datetime.now(timezone.utc),
+                          originator_topic=Order.TOPIC, shop="ghost", order_id="G-1", order=payload,
+                          actor="test")
+    state = OrderStateRow("ghost", "G-1", uuid, 1, "pending", False, None, None,
+                          datetime.fromisoformat(payload["placed_at"]), payload)
+    await asyncio.to_thread(client.server.app[LEDGER].save_events, event,
+                            state_writes=[write_order_states([state])])
+    await settled(client)
+    response = await client.get("/api/shops/ghost/orders/G-1", headers=ADMIN)
+    assert response.status == 404, await response.text()
+    assert (await response.json())["error"] == "no order G-1"
