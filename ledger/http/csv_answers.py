@@ -6,6 +6,8 @@ import io
 
 from aiohttp import web
 
+from ledger.http.header_values import attachment
+
 
 def csv_response(rows: list[dict], columns, filename: str) -> web.Response:
     out = io.StringIO()
@@ -14,4 +16,4 @@ def csv_response(rows: list[dict], columns, filename: str) -> web.Response:
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
     return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers={"Content-Disposition": attachment(filename)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ledger.http.api_auth import AUDITORS, READERS, json_error, require
+from ledger.http.header_values import header_text
 from ledger.http.keys import POOL
 from ledger.http.query_params import int_param, time_param, uuid_param
 from ledger.read import syncs as read
@@ -39,8 +40,10 @@ async def raw_request(request: web.Request) -> web.Response:
         raise json_error(404, "no such sync")
     # Served as a download, never rendered: the bytes are whatever a client sent.
     return web.Response(body=bytes(row["body"]), content_type="application/octet-stream", headers={
-        "X-Kulcs-Method": row["method"], "X-Kulcs-Path": row["path"], "X-Kulcs-Query": row["query"],
-        "X-Kulcs-Content-Type": row["content_type"] or "",
+        # What Kulcs sent, but never a control character: that would cut the connection.
+        "X-Kulcs-Method": header_text(row["method"]), "X-Kulcs-Path": header_text(row["path"]),
+        "X-Kulcs-Query": header_text(row["query"]),
+        "X-Kulcs-Content-Type": header_text(row["content_type"] or ""),
         "X-Kulcs-Received-At": row["received_at"].isoformat(),
         "X-Kulcs-Body-SHA256": row["body_sha256"],
         "X-Content-Type-Options": "nosniff",

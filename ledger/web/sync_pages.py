@@ -8,6 +8,7 @@ from aiohttp import web
 from ledger.audit.replay import REPLAYABLE, replay
 from ledger.http.api_auth import AUDITORS, READERS, SUPPORT
 from ledger.http.commands import run_command
+from ledger.http.header_values import header_text
 from ledger.http.keys import LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.read import syncs as read
 from ledger.service.shops import ShopError
@@ -67,7 +68,7 @@ async def raw_request(request: web.Request) -> web.StreamResponse:
         raise http_error(request, 404, "not_found")
     return web.Response(body=bytes(row["body"]), content_type="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="{sync_id}.request"',
-        "X-Kulcs-Content-Type": (row["content_type"] or "")[:200],
+        "X-Kulcs-Content-Type": header_text((row["content_type"] or "")[:200]),
         "X-Kulcs-Body-SHA256": row["body_sha256"]})
 
 

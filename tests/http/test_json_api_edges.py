@@ -125,3 +125,22 @@ async def test_reading_an_order_whose_shop_has_no_row_answers_404(client):
     response = await client.get("/api/shops/ghost/orders/G-1", headers=ADMIN)
     assert response.status == 404, await response.text()
     assert (await response.json())["error"] == "no order G-1"
+
+
+# 4. Client text in a download's file name never breaks the answer.
+
+async def test_csv_download_with_a_newline_in_the_sku_answers_a_safe_file_name(client):
+    await make_shop(client)
+    response = await client.get("/api/shops/bolt/products/A%0AB/price-history?format=csv", headers=ADMIN)
+    assert response.status == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="A_B-prices.csv"'
+    assert (await response.text()).startswith("at,")
+
+
+async def test_csv_download_with_a_non_ascii_sku_names_the_file_in_rfc_5987_form(client):
+    await make_shop(client)
+    response = await client.get('/api/shops/bolt/products/Sz%C3%A9k%22/price-history?format=csv',
+                                headers=ADMIN)
+    assert response.status == 200
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=\"Sz_k_-prices.csv\"; filename*=UTF-8''Sz%C3%A9k_-prices.csv")
