@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import structlog
 from aiohttp import web
+from multidict import CIMultiDict
 
 from ledger.http.metrics import REQUEST_SECONDS, REQUESTS, route_of
 from ledger.http.outage import RETRY_AFTER_SECONDS, STORAGE_DOWN, UNSTORABLE_INPUT
@@ -24,6 +25,27 @@ def name_log_line(request: web.Request, event: str, **fields) -> None:
 
 def _is_kulcs(request: web.Request) -> bool:
     return request.path.startswith("/kulcs/")
+
+
+def _is_api(request: web.Request) -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+_PLAIN_ERRORS = {404: "no such API path", 405: "this method is not allowed on this path"}
+_NOT_COPIED = frozenset({"Content-Type", "Content-Length"})
+
+
+def _json_from_http_exception(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """aiohttp's own answers (no route: 404, wrong method: 405, body over the limit: 413, …) in the
+    JSON API's error shape, with the same status and headers (e.g. Allow)."""
+    detail = None
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        detail = {"method": exc.method, "allowed": sorted(exc.allowed_methods)}
+    headers = CIMultiDict(exc.headers)
+    for name in _NOT_COPIED:
+        headers.popall(name, None)
+    return web.json_response({"error": _PLAIN_ERRORS.get(exc.status, exc.reason), "detail": detail},
+                             status=exc.status, headers=headers)
 
 
 def error_response(request: web.Request, status: int, message: str, headers=None) -> web.Response:
@@ -46,6 +68,8 @@ async def request_context(request: web.Request, handler):
         return response
     except web.HTTPException as exc:
         status = exc.status
+        if _is_api(request) and status >= 400 and exc.content_type != "application/json":
+            return _json_from_http_exception(request, exc)
         raise
     except Contended:
         status = 503

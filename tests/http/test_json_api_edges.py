@@ -144,3 +144,24 @@ async def test_csv_download_with_a_non_ascii_sku_names_the_file_in_rfc_5987_form
     assert response.status == 200
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=\"Sz_k_-prices.csv\"; filename*=UTF-8''Sz%C3%A9k_-prices.csv")
+
+
+# 5. aiohttp's own answers under /api/ are the API's JSON errors.
+
+async def test_unknown_path_answers_a_json_404_under_api_only(client):
+    response = await client.get("/api/no-such-thing")
+    assert response.status == 404
+    assert response.content_type == "application/json"
+    assert set(await response.json()) == {"error", "detail"}
+    for outside in ("/kulcs/bolt/no-such-thing", "/no-such-thing"):
+        other = await client.get(outside)
+        assert other.status == 404 and other.content_type != "application/json", outside
+
+
+async def test_wrong_method_on_an_api_path_answers_a_json_405_with_allow(client):
+    response = await client.delete("/api/shops", headers=ADMIN)
+    assert response.status == 405
+    assert response.content_type == "application/json"
+    assert set(response.headers["Allow"].split(",")) == {"GET", "HEAD", "POST"}
+    body = await response.json()
+    assert body["error"] and body["detail"] == {"method": "DELETE", "allowed": ["GET", "HEAD", "POST"]}
