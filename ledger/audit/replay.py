@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
 from ledger.audit.changes import changes_of, names_of
-from ledger.kulcs.envelope import form_fields_and_xml
+from ledger.kulcs.envelope import form_fields_and_xml, recorded_body
 from ledger.service.calls import ReceivedCall
 from ledger.service.category_upload import handle_category_upload
 from ledger.service.ledger_app import LedgerApp
@@ -31,13 +31,16 @@ def replay(app: LedgerApp, shop_row, sync_id: UUID, *, dry_run: bool, max_rows: 
     if original["kind"] not in REPLAYABLE:
         raise ShopError(f"a {original['kind']} call changes nothing and cannot be replayed")
     content_type = (original["content_type"] or "text/xml").split(";")[0].strip().lower()
-    _fields, xml = form_fields_and_xml(content_type, original["content_type"], bytes(original["body"]))
+    body = bytes(original["body"])
+    _fields, xml = form_fields_and_xml(content_type, original["content_type"], body)
+    # a body recorded before form fields were masked is recorded masked this time
+    body = recorded_body(content_type, original["content_type"], body)
     call = ReceivedCall(
         sync_id=uuid4(), shop=original["shop"], kind=original["kind"],
         received_at=datetime.now(timezone.utc), method=original["method"], path=original["path"],
         query=original["query"], content_type=original["content_type"],
         headers={**original["headers"], "X-Replay-Of": str(sync_id)}, remote="replay",
-        body=bytes(original["body"]), replay_of=sync_id)
+        body=body, replay_of=sync_id)
     answer = _handle(app, shop_row, call, xml or b"", dry_run, max_rows)
     return {"dry_run": dry_run, "replay_of": str(sync_id),
             "sync_id": None if dry_run else str(call.sync_id), "kind": call.kind,

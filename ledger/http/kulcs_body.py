@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ledger.kulcs.envelope import SECRET_FIELDS
+
 KEPT_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding", "User-Agent",
                 "Idempotency-Key", "X-Request-Id", "X-Forwarded-For")
-SECRET_QUERY_FIELDS = ("jelszo", "key")
 
 
 class BodyTooLarge(Exception):
@@ -25,7 +26,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 
 
 def recorded_query(request: web.Request) -> str:
-    pairs = [(k, "***" if k.lower() in SECRET_QUERY_FIELDS else v) for k, v in request.query.items()]
+    """The query with `jelszo` and `key` masked (a form body's are: envelope.recorded_body)."""
+    pairs = [(k, "***" if k.lower() in SECRET_FIELDS else v) for k, v in request.query.items()]
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 

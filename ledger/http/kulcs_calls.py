@@ -14,7 +14,7 @@ from ledger.http.kulcs_auth import credentials_from
 from ledger.http.metrics import KULCS_CALLS
 from ledger.http.middleware import name_log_line
 from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query
-from ledger.kulcs.envelope import form_fields_and_xml
+from ledger.kulcs.envelope import form_fields_and_xml, recorded_body
 from ledger.kulcs.answers import error_answer
 from ledger.service.calls import ReceivedCall
 
@@ -81,11 +81,14 @@ async def receive_document(request: web.Request, kind: str, command) -> web.Resp
         raise xml_error(413, f"a kérés túl nagy (legfeljebb {limit} bájt)") from None
     fields, xml = form_fields_and_xml(request.content_type, request.headers.get("Content-Type"), body)
     shop = await authenticated_shop(request, fields)
+    received_bytes = len(body)
+    # the password fields are masked from here on: what is recorded, hashed and replayed
+    body = recorded_body(request.content_type, request.headers.get("Content-Type"), body)
     call = received_call(request, kind, body, received_at)
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
     answer = await run_command(request, command, call, shop, b"" if xml is None else xml,
                                idempotency_key(request))
     KULCS_CALLS.labels(kind, answer.result.outcome).inc()
     name_log_line(request, f"kulcs_{kind}", outcome=answer.result.outcome, counts=answer.result.counts,
-                  bytes=len(body))
+                  bytes=received_bytes)
     return xml_response(answer.body, answer.status)

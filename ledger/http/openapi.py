@@ -362,7 +362,7 @@ def _paths() -> dict:
         },
         f"{sync}/request": {
             "parameters": [SHOP_P, SYNC_P],
-            "get": _operation("The request exactly as received", AUDITORS, {"200": {
+            "get": _operation("The request as received (jelszo and key masked)", AUDITORS, {"200": {
                 "description": "The body bytes; method, path, query in X-Kulcs-* headers.",
                 "headers": {h: {"schema": STRING} for h in (
                     "X-Kulcs-Method", "X-Kulcs-Path", "X-Kulcs-Query", "X-Kulcs-Received-At",

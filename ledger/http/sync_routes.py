@@ -1,4 +1,4 @@
-"""The audit trail of Kulcs calls: the sync log, one sync, and its request exactly as received."""
+"""The audit trail of Kulcs calls: the sync log, one sync, and its request as received (secrets masked)."""
 from __future__ import annotations
 
 from aiohttp import web
