@@ -5,7 +5,7 @@ from aiohttp import web
 
 from ledger.audit.replay import replay
 from ledger.audit.verify import verify
-from ledger.http.api_auth import AUDITORS, SUPPORT, json_error, require
+from ledger.http.api_auth import AUDITORS, SUPPORT, json_error, require, require_every_shop
 from ledger.http.commands import run_command
 from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
@@ -76,13 +76,13 @@ async def audit_verify(request: web.Request) -> web.Response:
 
 
 async def projections(request: web.Request) -> web.Response:
-    await require(request, AUDITORS)
+    await require_every_shop(request, AUDITORS)
     async with request.app[POOL].acquire() as conn:
         return web.json_response([await projection_status(conn)])
 
 
 async def rebuild(request: web.Request) -> web.Response:
-    await require(request, SUPPORT)
+    await require_every_shop(request, SUPPORT)
     try:
         result = await rebuild_without_downtime(request.app[DATABASE_URL], request.app[POOL])
     except ShadowBusy as busy:

@@ -71,6 +71,14 @@ async def test_shop_tied_admin_token_may_not_list_or_register_shops(client):
     assert (await client.get("/api/shops/uj", headers=ADMIN)).status == 404
 
 
+async def test_shop_tied_support_and_auditor_tokens_may_not_rebuild_or_watch_every_shops_projections(client):
+    await make_shop(client)
+    bolt_support, bolt_auditor = await bearer(client, "support", "bolt"), await bearer(client, "auditor", "bolt")
+    assert (await client.post("/api/projections/rebuild", headers=bolt_support)).status == 403
+    assert (await client.get("/api/projections", headers=bolt_auditor)).status == 403
+    assert (await client.get("/api/projections", headers=ADMIN)).status == 200
+
+
 # 3. Orders and tokens for a shop that was never registered.
 
 async def test_token_for_an_unknown_shop_is_refused_by_the_service_and_the_command_line(client, db_url):
