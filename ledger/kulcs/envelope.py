@@ -30,9 +30,9 @@ def form_fields_and_xml(content_type: str, raw_content_type: str | None,
 def recorded_body(content_type: str, raw_content_type: str | None, body: bytes) -> bytes:
     """The body as it is recorded: as received, except that the value of every `jelszo` and `key`
     field of a form-encoded or multipart body (the fields `form_fields_and_xml` reads; names compared
-    case-blind, an empty value left empty) is `***`, as in the recorded query. Every other byte, the field order and the encoding are kept, so the
-    stored body still parses to the same document. Answers `body` itself (no copy) when there is
-    nothing to mask."""
+    case-blind, an empty value left empty) is `***`, as in the recorded query. Every other byte, the
+    field order and the encoding are kept, so the stored body still parses to the same document.
+    Answers `body` itself (no copy) when there is nothing to mask."""
     if content_type == "application/x-www-form-urlencoded" and not _looks_like_xml(body):
         return _masked_form(body)
     if content_type.startswith("multipart/"):
