@@ -109,6 +109,18 @@ async def verify_and_replay(client, sync_id: str, pushed_name: str) -> None:
     assert verified["ok"], verified["problems"]
 
 
+async def applied_and_stored_as(client, db_url, expected: bytes):
+    """The only sync applied, its request stored (and served to auditors) as `expected`, every other
+    byte, field and encoding as received, with the SHA-256 of what is stored."""
+    sync = await only_sync(client)
+    assert sync["outcome"] == "applied"
+    body, headers, stored = await stored_request(client, db_url, sync["sync_id"])
+    assert_no_secret(body, stored)
+    assert body == expected
+    assert headers["X-Kulcs-Body-SHA256"] == stored["body_sha256"] == hashlib.sha256(expected).hexdigest()
+    return sync, stored
+
+
 @pytest.mark.parametrize("names", [("jelszo", "key"), ("jels%7Ao", "KEY")],
                          ids=["plain field names", "encoded and upper-case field names"])
 async def test_form_encoded_upload_is_stored_with_password_and_import_password_masked(client, db_url, names):
@@ -119,13 +131,8 @@ async def test_form_encoded_upload_is_stored_with_password_and_import_password_m
         sent, expected = sent + b"&KEY=" + quote_plus(IMPORT_KEY).encode(), expected + b"&KEY=***"
     response = await client.post("/kulcs/bolt/products", data=sent, headers={"Content-Type": FORM})
     assert response.status == 200, await response.text()
-    sync = await only_sync(client)
-    assert sync["outcome"] == "applied"
-    body, headers, stored = await stored_request(client, db_url, sync["sync_id"])
-    assert_no_secret(body, stored)
-    assert body == expected  # every other byte, field and encoding as received
+    sync, stored = await applied_and_stored_as(client, db_url, expected)
     assert stored["body_compression"] is None and bytes(stored["body"]) == expected
-    assert headers["X-Kulcs-Body-SHA256"] == stored["body_sha256"] == hashlib.sha256(expected).hexdigest()
     assert (await get_json(client, f"/api/shops/bolt/syncs/{sync['sync_id']}"))["request_sha256"] == (
         stored["body_sha256"])
     assert (await get_json(client, "/api/shops/bolt/products/S-1"))["name"] == "Szék & asztal"
@@ -141,12 +148,7 @@ async def test_multipart_upload_is_stored_with_password_and_import_password_fiel
     expected = sent.replace(PASSWORD.encode(), b"***").replace(IMPORT_KEY.encode(), b"***")
     response = await client.post("/kulcs/bolt/products", data=sent, headers={"Content-Type": content_type})
     assert response.status == 200, await response.text()
-    sync = await only_sync(client)
-    assert sync["outcome"] == "applied"
-    body, headers, stored = await stored_request(client, db_url, sync["sync_id"])
-    assert_no_secret(body, stored)
-    assert body == expected
-    assert headers["X-Kulcs-Body-SHA256"] == stored["body_sha256"] == hashlib.sha256(expected).hexdigest()
+    sync, _ = await applied_and_stored_as(client, db_url, expected)
     assert (await get_json(client, "/api/shops/bolt/products/S-1"))["name"] == "Ékszer"
     await verify_and_replay(client, sync["sync_id"], "Ékszer")
 
