@@ -10,6 +10,7 @@ from ledger.http.commands import run_command
 from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
 from ledger.http.keys import DATABASE_URL, LEDGER, POOL, SETTINGS
+from ledger.http.known_shops import unless_unknown_shop
 from ledger.http.query_params import time_param, uuid_param
 from ledger.read.audit import PRICE_LIST_COLUMNS, price_list, sync_diff
 from ledger.service.shops import ShopError
@@ -25,7 +26,7 @@ async def shop_price_list(request: web.Request) -> web.Response:
     if instant is None:
         raise json_error(400, "as_of is required (an ISO 8601 time)")
     async with request.app[POOL].acquire() as conn:
-        rows = await price_list(conn, shop, instant)
+        rows = await unless_unknown_shop(conn, shop, await price_list(conn, shop, instant))
     if request.query.get("format") == "csv":
         return csv_response(rows, PRICE_LIST_COLUMNS, f"{shop}-prices-{instant.date()}.csv")
     return web.json_response({"as_of": instant.isoformat(), "products": rows})
@@ -69,6 +70,8 @@ async def replay_sync(request: web.Request) -> web.Response:
 async def audit_verify(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await require(request, AUDITORS, shop)
+    async with request.app[POOL].acquire() as conn:
+        await unless_unknown_shop(conn, shop, None)
     try:
         return web.json_response(await verify(request.app[DATABASE_URL], request.app[POOL], shop))
     except ShadowBusy as busy:

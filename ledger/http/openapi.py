@@ -297,7 +297,7 @@ def _paths() -> dict:
                               {"200": _json(_array(_ref("Product")), "The products.")},
                               parameters=[_param("changed_since", "query", TIME), LIMIT_P,
                                           _param("after", "query", STRING, "the last SKU of the previous page")],
-                              errors=("400", "401", "403", "503"), tag="products"),
+                              errors=("400", "401", "403", "404", "503"), tag="products"),
         },
         product: {
             "parameters": [SHOP_P, SKU_P],
@@ -332,7 +332,7 @@ def _paths() -> dict:
             "parameters": [SHOP_P],
             "get": _operation("The category tree with Kulcs ids, names, parents, active flags", READERS,
                               {"200": _json(_array(_ref("Category")), "The root categories.")},
-                              errors=("401", "403", "503"), tag="categories"),
+                              errors=("401", "403", "404", "503"), tag="categories"),
         },
         f"{shop}/price-list": {
             "parameters": [SHOP_P],
@@ -341,7 +341,7 @@ def _paths() -> dict:
                 "content": {"application/json": {"schema": _ref("PriceList")},
                             "text/csv": {"schema": STRING}}}},
                 parameters=[_param("as_of", "query", TIME, required=True), FORMAT_P],
-                errors=("400", "401", "403", "503"), tag="audit"),
+                errors=("400", "401", "403", "404", "503"), tag="audit"),
         },
         f"{shop}/syncs": {
             "parameters": [SHOP_P],
@@ -353,7 +353,7 @@ def _paths() -> dict:
                                                                     "maximum": 2 ** 62},
                                                  "the event_position of the previous page's last sync"),
                                           LIMIT_P],
-                              errors=("400", "401", "403", "503"), tag="syncs"),
+                              errors=("400", "401", "403", "404", "503"), tag="syncs"),
         },
         sync: {
             "parameters": [SHOP_P, SYNC_P],
@@ -387,7 +387,7 @@ def _paths() -> dict:
             "parameters": [SHOP_P],
             "get": _operation("Replay the events against the state and projections; check the hash chain",
                               AUDITORS, {"200": _json(_ref("Verification"), "The report.")},
-                              errors=("401", "403", "409", "503"), tag="audit"),
+                              errors=("401", "403", "404", "409", "503"), tag="audit"),
         },
         f"{shop}/orders": {
             "parameters": [SHOP_P],

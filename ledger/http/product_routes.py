@@ -9,6 +9,7 @@ from ledger.http.commands import run_command
 from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
 from ledger.http.keys import LEDGER, POOL, PROJECTOR
+from ledger.http.known_shops import unless_unknown_shop
 from ledger.http.query_params import int_param, time_param
 from ledger.read import products as read
 from ledger.service.shop_products import put_shop_product
@@ -23,6 +24,7 @@ async def list_products(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         found = await read.products(conn, shop, changed_since=time_param(request, "changed_since"),
                                     after=request.query.get("after") or None, limit=limit)
+        found = await unless_unknown_shop(conn, shop, found)
     return web.json_response(found)
 
 

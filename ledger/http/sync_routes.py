@@ -6,6 +6,7 @@ from aiohttp import web
 from ledger.http.api_auth import AUDITORS, READERS, json_error, require
 from ledger.http.header_values import header_text
 from ledger.http.keys import POOL
+from ledger.http.known_shops import unless_unknown_shop
 from ledger.http.query_params import int_param, time_param, uuid_param
 from ledger.read import syncs as read
 
@@ -18,6 +19,7 @@ async def list_syncs(request: web.Request) -> web.Response:
             conn, shop, kind=request.query.get("kind") or None, start=time_param(request, "from"),
             end=time_param(request, "to"), after=int_param(request, "after", None, low=0, high=2**62),
             limit=int_param(request, "limit", 100, low=1, high=1000))
+        found = await unless_unknown_shop(conn, shop, found)
     return web.json_response(found)
 
 

@@ -1,0 +1,11 @@
+"""A shop that is not registered answers 404 on its pages, not an empty list that looks like a shop
+with nothing in it yet. Asked only when the answer is empty, so a shop with data pays nothing."""
+from __future__ import annotations
+
+from ledger.http.api_auth import json_error
+
+
+async def unless_unknown_shop(conn, shop: str, found):
+    if not found and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
+        raise json_error(404, f"no shop {shop}")
+    return found
