@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -53,11 +54,16 @@ async def current_viewer(request: web.Request) -> Viewer | None:
     return viewer
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path of these pages: never another site (no open redirect)."""
-    if target and target.startswith("/ui/") and not target.startswith("//") and "\\" not in target:
+def safe_next(target) -> str:
+    """Only a path of these pages: never another site (no open redirect), never a file field, never a
+    control character (which aiohttp refuses in the Location header, cutting the connection)."""
+    if (isinstance(target, str) and target.startswith("/ui/") and not target.startswith("//")
+            and "\\" not in target and not _CONTROL.search(target)):
         return target
     return "/ui/"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 async def require(request: web.Request, roles: frozenset[str], shop: str | None = None) -> Viewer:
@@ -75,7 +81,12 @@ async def require(request: web.Request, roles: frozenset[str], shop: str | None 
 
 async def checked_form(request: web.Request, session: Session | None):
     """The POSTed form, once its CSRF field matches the session's secret."""
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, UnicodeDecodeError, web.HTTPException) as error:  # a body the browser did not make
+        if isinstance(error, web.HTTPException) and error.status == 413:
+            raise
+        raise http_error(request, 400, "bad_request") from None
     if not csrf.valid(session, form.get(csrf.FIELD)):
         raise http_error(request, 403, "csrf_failed")
     return form

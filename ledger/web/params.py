@@ -10,14 +10,20 @@ from ledger.domain.values import BUDAPEST
 from ledger.web.render import http_error
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
+
 def day_param(request: web.Request, name: str) -> date | None:
     raw = request.query.get(name, "").strip()
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise http_error(request, 400, "bad_request", f"{name}: YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the pages add a day to it, and 9999-12-31 has none after
+        raise http_error(request, 400, "bad_request", f"{name}: {FIRST_YEAR}-{LAST_YEAR}")
+    return day
 
 
 def day_start(day: date) -> datetime:
@@ -41,7 +47,7 @@ def position_param(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²" is a digit to isdigit()
         raise http_error(request, 400, "bad_request", name)
     return int(raw)
 
