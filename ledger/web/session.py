@@ -32,7 +32,10 @@ class Session:
 
 
 class SessionStore:
-    """Sessions by the digest of their cookie, least recently seen first (evicted first when full)."""
+    """Sessions by the digest of their cookie, least recently seen first (evicted first when full).
+    Anonymous sessions (a sign-in form's CSRF secret) and signed-in ones are kept apart, each up to
+    `capacity`: anyone can make anonymous ones as fast as they can ask for the form, and they must
+    never push a signed-in session out."""
 
     def __init__(self, *, idle_seconds: float = 8 * 3600, max_age_seconds: float = 12 * 3600,
                  capacity: int = 10_000, clock=time.monotonic) -> None:
@@ -40,38 +43,43 @@ class SessionStore:
         self.max_age_seconds = max_age_seconds
         self.capacity = capacity
         self.clock = clock
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._anonymous: OrderedDict[str, Session] = OrderedDict()
+        self._signed_in: OrderedDict[str, Session] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        return len(self._anonymous) + len(self._signed_in)
+
+    def _kept(self, session: Session) -> OrderedDict[str, Session]:
+        return self._anonymous if session.token is None else self._signed_in
 
     def new(self, token: str | None = None) -> tuple[str, Session]:
         """A fresh session; returns the cookie value (shown to no one but the browser) and the session."""
         cookie_value = secrets.token_urlsafe(32)
         now = self.clock()
         session = Session(_digest(cookie_value), secrets.token_urlsafe(32), token, now, now)
-        self._sessions[session.key] = session
-        while len(self._sessions) > self.capacity:
-            self._sessions.popitem(last=False)
+        kept = self._kept(session)
+        kept[session.key] = session
+        while len(kept) > self.capacity:
+            kept.popitem(last=False)
         return cookie_value, session
 
     def get(self, cookie_value: str | None) -> Session | None:
         if not cookie_value or len(cookie_value) > 128:
             return None
         key = _digest(cookie_value)
-        session = self._sessions.get(key)
+        session = self._anonymous.get(key) or self._signed_in.get(key)
         if session is None:
             return None
-        now = self.clock()
+        kept, now = self._kept(session), self.clock()
         if now - session.seen > self.idle_seconds or now - session.created > self.max_age_seconds:
-            del self._sessions[key]
+            del kept[key]
             return None
         session.seen = now
-        self._sessions.move_to_end(key)
+        kept.move_to_end(key)
         return session
 
     def drop(self, session: Session) -> None:
-        self._sessions.pop(session.key, None)
+        self._kept(session).pop(session.key, None)
 
 
 SESSIONS = web.AppKey("ledger_web_sessions", SessionStore)

@@ -99,3 +99,13 @@ def test_sessions_expire_when_idle_or_old_and_the_oldest_go_first_when_full():
     cookies = [store.new()[0] for _ in range(4)]
     assert len(store) == 3 and store.get(cookies[0]) is None and store.get(cookies[3]) is not None
     assert store.get("") is None and store.get("x" * 500) is None
+
+
+def test_anonymous_sessions_never_push_a_signed_in_one_out():
+    store = SessionStore(capacity=3)
+    signed_in, session = store.new("a-token")
+    anonymous = [store.new()[0] for _ in range(10)]
+    assert store.get(signed_in) is session
+    assert len(store) == 4 and store.get(anonymous[0]) is None and store.get(anonymous[-1]) is not None
+    others = [store.new(f"t{i}")[0] for i in range(3)]
+    assert store.get(signed_in) is None and all(store.get(c) is not None for c in others)
