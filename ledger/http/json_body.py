@@ -37,4 +37,8 @@ async def json_object(request: web.Request) -> dict:
         raise json_error(400, "the body is not JSON", str(error)) from None
     if not isinstance(value, dict):
         raise json_error(400, "the body must be a JSON object")
+    try:  # JSON may spell a lone surrogate ("\ud800"), which is no text and nothing can store
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise json_error(400, "the body holds a lone surrogate (such as \\ud800), which is not text") from None
     return value

@@ -28,8 +28,19 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 def recorded_query(request: web.Request) -> str:
     """The query with `jelszo` and `key` masked (a form body's are: envelope.recorded_body)."""
     pairs = [(k, "***" if k.lower() in SECRET_FIELDS else v) for k, v in request.query.items()]
-    return "&".join(f"{k}={v}" for k, v in pairs)
+    return storable("&".join(f"{k}={v}" for k, v in pairs))
 
 
 def recorded_headers(request: web.Request) -> dict[str, str]:
-    return {h: request.headers[h] for h in KEPT_HEADERS if h in request.headers}
+    return {h: storable(request.headers[h]) for h in KEPT_HEADERS if h in request.headers}
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL will store: bytes that were not UTF-8 (which aiohttp hands over as surrogates)
+    and NUL characters written as backslash escapes, so that a call is recorded whatever its headers
+    and query hold (a windows-1250 User-Agent, say), not refused by the database after it was read."""
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no byte stands for
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")

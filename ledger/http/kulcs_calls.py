@@ -13,7 +13,7 @@ from ledger.http.keys import KULCS_GATE, POOL, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
 from ledger.http.metrics import KULCS_CALLS
 from ledger.http.middleware import name_log_line
-from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query
+from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query, storable
 from ledger.kulcs.envelope import form_fields_and_xml, recorded_body
 from ledger.kulcs.answers import error_answer
 from ledger.service.calls import ReceivedCall
@@ -67,7 +67,7 @@ def received_call(request: web.Request, kind: str, body: bytes, received_at: dat
 
 def idempotency_key(request: web.Request) -> str | None:
     key = request.headers.get("Idempotency-Key") or request.headers.get("X-Request-Id")
-    return key.strip()[:200] or None if key else None
+    return storable(key.strip())[:200] or None if key else None
 
 
 async def receive_document(request: web.Request, kind: str, command) -> web.Response:
