@@ -128,8 +128,11 @@ async def _rebuild(url: str, pool, claim) -> dict:
     await vacuum_shadow(claim, "rebuild")
     async with pool.acquire() as conn:
         async with conn.transaction():
-            await conn.execute("SELECT position FROM public.projection_tracking WHERE name = $1 FOR UPDATE",
-                               NAME)
+            # The whole table, not the row: a live projector page locks the row FOR UPDATE after it has
+            # opened the table, and so waited for this transaction while this one's ALTER TABLE below
+            # waited for it (a deadlock, found after deadlock_timeout, that failed the rebuild). Held
+            # from here, a page waits before it opens anything.
+            await conn.execute("LOCK TABLE public.projection_tracking IN ACCESS EXCLUSIVE MODE")
             head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
             rebuilt += await catch_up_in_transaction(conn, "rebuild", head)
             await conn.execute("DROP SCHEMA IF EXISTS retired CASCADE")
