@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2
@@ -51,10 +52,26 @@ def quantity_filter(context, value) -> str:
 
 
 def setup(app: web.Application) -> None:
-    aiohttp_jinja2.setup(
+    environment = aiohttp_jinja2.setup(
         app, app_key=JINJA, loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         filters={"money": money_filter, "qty": quantity_filter, "when": when, "shown": shown})
+    environment.globals["url"] = url
+
+
+@jinja2.pass_context
+def url(context, route_name: str, query_: dict | None = None, **parts) -> URL:
+    """aiohttp_jinja2's `url`, with every character of a part that is not unreserved percent-encoded,
+    "/" included: a SKU may hold one, and its page's route takes one path segment (aiohttp decodes
+    it back into `match_info`)."""
+    resource = context["app"].router[route_name]
+    formatter = resource.get_info().get("formatter")
+    if formatter is None or not parts:
+        address = resource.url_for(**{name: str(value) for name, value in parts.items()})
+    else:
+        address = URL(formatter.format_map({name: quote(str(value), safe="") for name, value in parts.items()}),
+                      encoded=True)
+    return address.with_query(query_) if query_ else address
 
 
 def context(request: web.Request, **values) -> dict:

@@ -225,3 +225,14 @@ async def test_the_price_list_day_ends_at_midnight_in_budapest(client, browser):
     for day, shown in (("2026-02-28", None), ("2026-03-01", "100,00"), ("2026-03-02", "200,00")):
         rows = (await me.text(f"/ui/shops/bolt/price-list?day={day}")).split('id="price-list"')[1]
         assert (f'<td class="num">{shown}</td>' in rows) if shown else ("<tr><td><a" not in rows), day
+
+
+async def test_a_sku_with_a_slash_or_a_space_links_to_its_own_page(client, browser):
+    await shop_with_history(client)
+    await push(client, [{"termekkod": "A/B 1", "nev": "Per jeles", "ar": "100"}])
+    await settled(client)
+    me = await browser().sign_in(await new_token(client, "shop", "bolt"))
+    html = await me.text("/ui/shops/bolt/products?q=A")
+    (href,) = re.findall(r'<a class="sku" href="([^"]+)">A/B 1</a>', html)
+    assert href == "/ui/shops/bolt/products/A%2FB%201"
+    assert "Per jeles" in await me.text(href)
