@@ -10,7 +10,7 @@ from ledger.http.commands import run_command
 from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
 from ledger.http.keys import DATABASE_URL, LEDGER, POOL, SETTINGS
-from ledger.http.known_shops import unless_unknown_shop
+from ledger.http.known_shops import known_shop, unless_unknown_shop
 from ledger.http.query_params import time_param, uuid_param
 from ledger.read.audit import PRICE_LIST_COLUMNS, price_list, sync_diff
 from ledger.service.shops import ShopError
@@ -71,7 +71,7 @@ async def audit_verify(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await require(request, AUDITORS, shop)
     async with request.app[POOL].acquire() as conn:
-        await unless_unknown_shop(conn, shop, None)
+        await known_shop(conn, shop)
     try:
         return web.json_response(await verify(request.app[DATABASE_URL], request.app[POOL], shop))
     except ShadowBusy as busy:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_FOR_A_QUOTED_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/]')
 # RFC 5987 attr-char, besides letters and digits
 _ATTR_CHARS = "!#$&+-.^_`|~"
@@ -25,4 +25,4 @@ def attachment(filename: str) -> str:
 
 def header_text(text: str) -> str:
     """A stored value as a header value: control characters percent-encoded, the rest as it is."""
-    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
+    return CONTROL_CHARACTER.sub(lambda m: f"%{ord(m.group()):02X}", text)

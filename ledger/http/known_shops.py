@@ -6,6 +6,11 @@ from ledger.http.api_auth import json_error
 
 
 async def unless_unknown_shop(conn, shop: str, found):
-    if not found and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
-        raise json_error(404, f"no shop {shop}")
+    if not found:
+        await known_shop(conn, shop)
     return found
+
+
+async def known_shop(conn, shop: str) -> None:
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
+        raise json_error(404, f"no shop {shop}")

@@ -4,7 +4,7 @@ name them. Decided by the same rules as a Kulcs row (`decide_push`), recorded wi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -30,7 +30,7 @@ class ShopProductRow:
     sku: str
     values: dict
     index: int = 1
-    errors: tuple = field(default=())
+    errors: tuple = ()
 
 
 @dataclass(frozen=True)

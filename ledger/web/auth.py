@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import re
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from ledger.http.api_auth import AUDITORS, SUPPORT
+from ledger.http.header_values import CONTROL_CHARACTER
 from ledger.http.keys import POOL, SETTINGS
 from ledger.service.tokens import Principal, principal_for
 from ledger.web import csrf
@@ -58,12 +58,10 @@ def safe_next(target) -> str:
     """Only a path of these pages: never another site (no open redirect), never a file field, never a
     control character (which aiohttp refuses in the Location header, cutting the connection)."""
     if (isinstance(target, str) and target.startswith("/ui/") and not target.startswith("//")
-            and "\\" not in target and not _CONTROL.search(target)):
+            and "\\" not in target and not CONTROL_CHARACTER.search(target)):
         return target
     return "/ui/"
 
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 async def require(request: web.Request, roles: frozenset[str], shop: str | None = None) -> Viewer:
@@ -83,9 +81,7 @@ async def checked_form(request: web.Request, session: Session | None):
     """The POSTed form, once its CSRF field matches the session's secret."""
     try:
         form = await request.post()
-    except (ValueError, UnicodeDecodeError, web.HTTPException) as error:  # a body the browser did not make
-        if isinstance(error, web.HTTPException) and error.status == 413:
-            raise
+    except ValueError:  # a body the browser did not make (UnicodeDecodeError is one too)
         raise http_error(request, 400, "bad_request") from None
     if not csrf.valid(session, form.get(csrf.FIELD)):
         raise http_error(request, 403, "csrf_failed")
