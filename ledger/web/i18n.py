@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from ledger.web.session import cookies_secure
+
 LANGUAGES = ("hu", "en")
 DEFAULT = "hu"
 COOKIE = "kl_lang"
@@ -294,7 +296,7 @@ def remember(request: web.Request, response: web.StreamResponse) -> None:
     asked = request.query.get("lang")
     if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
         response.set_cookie(COOKIE, asked, path="/ui", httponly=True, samesite="Lax", max_age=365 * 86400,
-                            secure=request.secure)
+                            secure=cookies_secure(request))
 
 
 def money(value, lang: str) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ledger.http.keys import SETTINGS
+
 COOKIE = "kl_session"
 COOKIE_PATH = "/ui"
 
@@ -91,7 +93,14 @@ def session_of(request: web.Request) -> Session | None:
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, cookie_value: str) -> None:
     response.set_cookie(COOKIE, cookie_value, path=COOKIE_PATH, httponly=True, samesite="Strict",
-                        secure=request.secure)
+                        secure=cookies_secure(request))
+
+
+def cookies_secure(request: web.Request) -> bool:
+    """Over HTTPS, and whenever people reach the service at an https:// public URL: behind a proxy
+    that ends TLS, the service itself is spoken to in plain HTTP (`request.secure` is false)."""
+    public_url = request.app[SETTINGS].public_base_url or ""
+    return request.secure or public_url.lower().startswith("https://")
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:
