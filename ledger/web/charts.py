@@ -181,7 +181,7 @@ def time_label_format(start: datetime, end: datetime) -> str:
 
 def step_chart(series: dict[str, list[tuple]], *, width: int = WIDTH, height: int = HEIGHT,
                zero_based: bool = False) -> Chart:
-    """series: name -> [(at, value or None, sync_id, source, position)] in time order. A None value
+    """series: name -> [(at, value or None, sync_id, source, position)] in commit order. A None value
     is a gap (no point, the line breaks); every other entry becomes one point."""
     left, right, top, bottom = LEFT, width - RIGHT, TOP, height - BOTTOM
     entries = [(instant(e[0]), decimal_or_none(e[1]), *e[2:]) for rows in series.values() for e in rows]
@@ -212,10 +212,13 @@ def step_chart(series: dict[str, list[tuple]], *, width: int = WIDTH, height: in
     drawn = []
     for name, rows in series.items():
         points, path = [], []
-        previous_y = None
+        previous_y, took_effect = None, None
         for at, value, sync_id, source, position in ((instant(r[0]), decimal_or_none(r[1]), *r[2:5])
                                                      for r in rows):
-            x = x_of(at)
+            # Rows come in commit order: one stamped before the row ahead of it took effect with that
+            # one, as the product as of any moment shows it (the line never steps back in time).
+            took_effect = at if took_effect is None else max(took_effect, at)
+            x = x_of(took_effect)
             if previous_y is not None:
                 path.append(f"H{x}")
             if value is None:

@@ -140,3 +140,18 @@ def test_any_history_gives_one_point_per_value_inside_the_plot(rows):
     assert all(inside(chart, p) for p in base + sale)
     assert all(chart.top <= t.pos <= chart.bottom for t in chart.y_ticks)
     assert all(chart.left <= t.pos <= chart.right for t in chart.x_ticks)
+
+
+def test_a_change_committed_after_a_later_stamped_one_is_drawn_when_it_took_effect():
+    """History is in commit order, and a push is stamped when it arrived, so it can commit after a
+    later-stamped shop price. As of any moment the product shows what was committed up to the first
+    later-stamped change (the as_of rule), so the line must not step back in time: the late one is
+    drawn at the stamp before it. Its point still names its own time."""
+    history = [entry(0, "10000.00", position=1), entry(50, "11000.00", None, "shop", "shop", position=2),
+               entry(40, "12000.00", None, "late", position=3), entry(60, "13000.00", position=4)]
+    base = charts.price_chart(history).named("base")
+    assert [p.x for p in base.points] == sorted(p.x for p in base.points)
+    assert base.points[2].x == base.points[1].x
+    assert base.points[2].at == charts.instant(history[2]["at"])
+    xs = [float(step[1:].split()[0]) for step in base.path.split() if step[0] in "MH"]
+    assert xs == sorted(xs)
