@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+import orjson
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
@@ -87,8 +88,8 @@ def write_product_state(rows: Sequence[ProductStateRow]):
                        " fingerprint) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["text", "text", "uuid", "int8", "jsonb", "jsonb", "bytea"])
             for r in sorted(rows, key=lambda r: r.sku):
-                copy.write_row((r.shop, r.sku, r.product_id, r.version, Jsonb(r.fields),
-                                Jsonb(r.sale_prices), r.fingerprint))
+                copy.write_row((r.shop, r.sku, r.product_id, r.version, _jsonb(r.fields),
+                                _jsonb(r.sale_prices), r.fingerprint))
         curs.execute(
             "INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices, fingerprint)"
             " SELECT shop, sku, product_id, version, fields, sale_prices, fingerprint FROM product_state_in"
@@ -97,6 +98,12 @@ def write_product_state(rows: Sequence[ProductStateRow]):
 
 
 SMALL_WRITE = 20
+
+
+def _jsonb(value) -> Jsonb:
+    """orjson: a catalogue's product states were encoded in twice its time by json.dumps (jsonb is
+    parsed by PostgreSQL, so only the value counts, not how it is spelled)."""
+    return Jsonb(value, dumps=orjson.dumps)
 _PRODUCT_UPSERT_TAIL = (" ON CONFLICT (shop, sku) DO UPDATE SET version = EXCLUDED.version,"
                         " fields = EXCLUDED.fields, sale_prices = EXCLUDED.sale_prices,"
                         " fingerprint = EXCLUDED.fingerprint")
@@ -106,8 +113,8 @@ def _upsert_few_products(curs: Cursor, rows: Sequence[ProductStateRow]) -> None:
     """A small sync's rows in one plain statement: cheaper than a scratch table under the lock."""
     ordered = sorted(rows, key=lambda r: r.sku)
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(ordered))
-    params = [v for r in ordered for v in (r.shop, r.sku, r.product_id, r.version, Jsonb(r.fields),
-                                           Jsonb(r.sale_prices), r.fingerprint)]
+    params = [v for r in ordered for v in (r.shop, r.sku, r.product_id, r.version, _jsonb(r.fields),
+                                           _jsonb(r.sale_prices), r.fingerprint)]
     curs.execute("INSERT INTO product_state (shop, sku, product_id, version, fields, sale_prices,"
                  f" fingerprint) VALUES {values}" + _PRODUCT_UPSERT_TAIL, params)
 
