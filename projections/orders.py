@@ -1,4 +1,5 @@
-"""Orders as the shop and support see them: placed, handed over to Kulcs (which syncs), confirmed."""
+"""Orders as the shop and support see them: placed, handed over to Kulcs (which syncs), confirmed;
+and, per sync, the orders it handed over or confirmed (order_history)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,8 +11,12 @@ _ORDER_EVENTS = (Order.Created, Order.Cancelled, Order.HandedOver, Order.Confirm
 
 
 async def apply_batch(conn, batch, memo: dict | None = None) -> None:
+    history = []
     for positioned in events_of(batch, _ORDER_EVENTS):
         event = positioned.event
+        if isinstance(event, (Order.HandedOver, Order.Confirmed)):
+            history.append((positioned.position, event.originator_id, event.timestamp, event.sync_id,
+                            *_sync_change(event)))
         if isinstance(event, Order.Created):
             await conn.execute(
                 "INSERT INTO order_view (order_uuid, shop, order_id, status, placed_at, created_at,"
@@ -34,3 +39,14 @@ async def apply_batch(conn, batch, memo: dict | None = None) -> None:
                 " kulcs_status = coalesce($5, kulcs_status), updated_at = $2 WHERE order_uuid = $1",
                 event.originator_id, event.timestamp, event.sync_id, event.document_number,
                 event.kulcs_status)
+    await conn.executemany(
+        "INSERT INTO order_history (position, field, shop, order_id, at, old, new, sync_id)"
+        " SELECT $1::bigint, $5::text, shop, order_id, $3::timestamptz, NULL, $6::jsonb, $4::uuid FROM order_view"
+        " WHERE order_uuid = $2", history)
+
+
+def _sync_change(event) -> tuple[str, object]:
+    """The field and new value a sync's change of an order reads as (as ledger.audit.changes has it)."""
+    if isinstance(event, Order.HandedOver):
+        return "handed_over", True
+    return "confirmed", {"document_number": event.document_number, "kulcs_status": event.kulcs_status}

@@ -12,8 +12,8 @@ from projections.decoding import decode_rows
 
 NAME = "views"
 PROJECTIONS = (product_state, categories, orders, sync_log, shop_settings)
-VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view", "sync_log",
-               "shop_settings_history")
+VIEW_TABLES = ("product_view", "field_history", "price_history", "category_view", "category_history", "order_view",
+               "order_history", "sync_log", "shop_settings_history")
 BATCH_SIZE = 2000
 WAKE_GATHER_SECONDS = 0.03
 

@@ -20,7 +20,8 @@ from projections.partitions import fill_partitioned
 TABLES = (*VIEW_TABLES, "projection_tracking")
 # Tables the projections only append to: filled without indexes, which are built once at the end
 # (several times faster than keeping them up to date row by row).
-APPEND_ONLY = ("field_history", "price_history", "category_history", "sync_log", "shop_settings_history")
+APPEND_ONLY = ("field_history", "price_history", "category_history", "order_history", "sync_log",
+               "shop_settings_history")
 # Tables the projections update but that are filled with only the key their writes need; their other
 # indexes are built at the end too. (product_view: without the index on updated_at, each page's update
 # of a product can stay on its heap page, HOT, instead of adding an entry to every index.)

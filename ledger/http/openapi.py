@@ -144,7 +144,9 @@ SCHEMAS = {
                                    "event_position": INTEGER})),
         "category_changes": _array(_object({"category": STRING, "field": STRING, "old": ANY, "new": ANY,
                                             "event_position": INTEGER})),
-    }, required=("errors", "changes", "category_changes"))]},
+        "order_changes": _array(_object({"order_id": STRING, "field": STRING, "old": ANY, "new": ANY,
+                                         "event_position": INTEGER})),
+    }, required=("errors", "changes", "category_changes", "order_changes"))]},
     "SyncDiff": _object({
         "sync_id": UUID, "against": UUID, "counts": {"type": "object"},
         **{group: _array(_object({"sku": STRING, "field": STRING, "this": ANY, "other": ANY},

@@ -41,13 +41,19 @@ async def sync(conn, shop: str, sync_id: UUID) -> dict | None:
     category_changes = await conn.fetch(  # a shop's categories are few: no index on sync_id
         "SELECT category_key, field, old, new, position FROM category_history WHERE shop = $1"
         " AND sync_id = $2 ORDER BY position, field", shop, sync_id)
+    order_changes = await conn.fetch(
+        "SELECT order_id, field, old, new, position FROM order_history WHERE sync_id = $1 AND shop = $2"
+        " ORDER BY position, field", sync_id, shop)
     return {**sync_json(row), "parser_version": row["parser_version"],
             "request_sha256": row["request_sha256"], "errors": row["errors"],
             "changes": [plain({"sku": c["sku"], "field": c["field"], "old": c["old"], "new": c["new"],
                                "event_position": c["position"]}) for c in changes],
             "category_changes": [plain({"category": c["category_key"], "field": c["field"], "old": c["old"],
                                         "new": c["new"], "event_position": c["position"]})
-                                 for c in category_changes]}
+                                 for c in category_changes],
+            "order_changes": [plain({"order_id": c["order_id"], "field": c["field"], "old": c["old"],
+                                     "new": c["new"], "event_position": c["position"]})
+                              for c in order_changes]}
 
 
 async def recorded_request(conn, shop: str, sync_id: UUID) -> dict | None:

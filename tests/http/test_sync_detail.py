@@ -15,3 +15,25 @@ async def test_a_category_upload_shows_the_categories_it_changed(client):
     assert changed == {("kulcs:15", "name", "Kerti bútor", "Kerti bútorok"), ("kulcs:17", "active", True, False)}
     assert detail["changes"] == []
     assert all(c["event_position"] <= detail["event_position"] for c in detail["category_changes"])
+
+
+async def test_order_syncs_show_the_orders_they_handed_over_and_confirmed(client):
+    from tests.http.test_orders import confirm, download, shop_headers
+    from tests.order_payloads import order_payload
+
+    await make_shop(client)
+    shop = await shop_headers(client)
+    for order_id in ("1", "2"):
+        await client.post("/api/shops/bolt/orders", json=order_payload(order_id), headers=shop)
+    await download(client)
+    _, answer, _ = await confirm(client, "<visszaigazolas><megrendeles><azonosito>2</azonosito>"
+                                 "<bizonylatszam>VR-9</bizonylatszam><statusz>Teljesítve</statusz>"
+                                 "</megrendeles></visszaigazolas>".encode())
+    await settled(client)
+    syncs = await get_json(client, "/api/shops/bolt/syncs")
+    handed = await get_json(client, f"/api/shops/bolt/syncs/{next(s['sync_id'] for s in syncs if s['kind'] == 'orders_download')}")
+    assert [(c["order_id"], c["field"]) for c in handed["order_changes"]] == [("1", "handed_over"), ("2", "handed_over")]
+    confirmed = await get_json(client, f"/api/shops/bolt/syncs/{answer['szinkron']}")
+    assert [(c["order_id"], c["field"], c["new"]) for c in confirmed["order_changes"]] == [
+        ("2", "confirmed", {"document_number": "VR-9", "kulcs_status": "invoiced"})]
+    assert all(c["event_position"] <= confirmed["event_position"] for c in confirmed["order_changes"])
