@@ -20,6 +20,10 @@ def names_of(app, shop: str, events) -> dict:
 
 
 def changes_of(events, names: dict) -> list[dict]:
+    """`names`: as `names_of` answers them. Those of products and categories that `events` create are
+    taken from the events: a dry run stores nothing, so only its events know them."""
+    names = {**names, **{e.originator_id: e.sku for e in events if isinstance(e, Product.Created)},
+             **{e.originator_id: e.category_key for e in events if isinstance(e, Category.Created)}}
     changes = []
     for event in events:
         if isinstance(event, Product.Created):
