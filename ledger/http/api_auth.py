@@ -5,6 +5,7 @@ import hmac
 
 from aiohttp import web
 
+from ledger.http.header_values import is_utf8
 from ledger.http.keys import POOL, SETTINGS
 from ledger.service.tokens import Principal, principal_for
 
@@ -27,6 +28,8 @@ async def principal(request: web.Request) -> Principal:
     if not header.lower().startswith("bearer "):
         raise json_error(401, "a bearer token is required")
     token = header[7:].strip()
+    if not is_utf8(token):
+        raise json_error(401, "unknown or revoked token")
     admin_token = request.app[SETTINGS].admin_token
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Principal("admin", None, "bootstrap-admin")

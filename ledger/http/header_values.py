@@ -26,3 +26,13 @@ def attachment(filename: str) -> str:
 def header_text(text: str) -> str:
     """A stored value as a header value: control characters percent-encoded, the rest as it is."""
     return CONTROL_CHARACTER.sub(lambda m: f"%{ord(m.group()):02X}", text)
+
+
+def is_utf8(text: str) -> bool:
+    """False for a header value whose bytes were not UTF-8 (aiohttp hands them over as surrogates,
+    which no secret holds and which `str.encode` refuses)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,7 +5,6 @@ Failed attempts are counted per address: slowed at once, refused with 429 after 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -34,7 +33,7 @@ def credentials_from(authorization: str | None, fields: dict[str, str]) -> Crede
         try:
             decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
             webshopid, _, password = decoded.partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, or a header byte that is not ASCII
             webshopid = password = None
     return Credentials(webshopid, password, fields.get("key"))
 

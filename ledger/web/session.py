@@ -18,7 +18,8 @@ COOKIE_PATH = "/ui"
 
 
 def _digest(cookie_value: str) -> str:
-    return hashlib.sha256(cookie_value.encode()).hexdigest()
+    # a cookie's bytes that are not UTF-8 arrive as surrogates: they digest, and match no session
+    return hashlib.sha256(cookie_value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass
