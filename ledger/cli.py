@@ -7,9 +7,14 @@ import json
 import sys
 from pathlib import Path
 
+import asyncpg
+
 from ledger.config import Settings
 from ledger.logs import configure_logging
 from projections.runner import NAME as PROJECTIONS
+from projections.shadow import ShadowBusy
+
+CANNOT_RUN = (ValueError, ShadowBusy, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 _DATA_DIR_HELP = "embedded database folder (default ./.kulcs-ledger)"
@@ -67,6 +72,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except CANNOT_RUN as error:
+        # an unreachable or missing database, a data folder that cannot be one, a bad setting, a port
+        # already taken: the operator's to fix, so one line rather than a traceback
+        print(f"kulcs-ledger: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
     settings = Settings.from_env(data_dir=args.data_dir)
     configure_logging(cache=args.command == "serve")
     if args.command == "serve":
@@ -86,13 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         ("replay", None): commands.replay,
         ("verify", None): commands.verify,
     }[(args.command, getattr(args, "action", None))]
-    from projections.shadow import ShadowBusy
-
-    try:
-        result = asyncio.run(handler(settings, args))
-    except (ValueError, ShadowBusy) as error:
-        print(f"kulcs-ledger: {error}", file=sys.stderr)
-        return 2
+    result = asyncio.run(handler(settings, args))
     if result is not None:
         print(result if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False))
     if isinstance(result, dict) and result.get("ok") is False:

@@ -27,10 +27,24 @@ class Settings:
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("KULCS_LEDGER_DATA_DIR", ".kulcs-ledger")),
             admin_token=env.get("KULCS_LEDGER_ADMIN_TOKEN") or None,
-            max_body_bytes=int(env.get("KULCS_LEDGER_MAX_BODY_BYTES", 64 * 1024 * 1024)),
-            max_rows=int(env.get("KULCS_LEDGER_MAX_ROWS", 200_000)),
+            max_body_bytes=_positive_int(env, "KULCS_LEDGER_MAX_BODY_BYTES", 64 * 1024 * 1024),
+            max_rows=_positive_int(env, "KULCS_LEDGER_MAX_ROWS", 200_000),
             public_base_url=env.get("KULCS_LEDGER_PUBLIC_URL") or None,
-            write_threads=int(env.get("KULCS_LEDGER_WRITE_THREADS", 16)),
+            write_threads=_positive_int(env, "KULCS_LEDGER_WRITE_THREADS", 16),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _positive_int(env, name: str, default: int) -> int:
+    """ValueError naming the variable: the command line prints it as one line."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {text!r}")
+    return value

@@ -1,0 +1,74 @@
+"""What the command line says when it cannot run: one line naming the problem and exit status 2, never
+a Python traceback (an unreachable DATABASE_URL, a data folder that is a file, a bad setting, a port
+already taken)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from ledger.cli import main
+from tests.pg import with_database
+
+
+def refused_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("kulcs-ledger: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize("argv", [["migrate"], ["projections", "status"], ["verify"],
+                                  ["token", "create", "--role", "auditor"]])
+def test_an_unreachable_database_url_is_one_line_and_status_2(monkeypatch, capsys, argv):
+    monkeypatch.setenv("DATABASE_URL", refused_url())
+    assert main(argv) == 2
+    one_line_error(capsys)
+
+
+def test_a_database_that_does_not_exist_is_one_line_and_status_2(monkeypatch, capsys, pg_server):
+    monkeypatch.setenv("DATABASE_URL", with_database(pg_server.url, "no_such_database_here"))
+    assert main(["projections", "status"]) == 2
+    assert "no_such_database_here" in one_line_error(capsys)
+
+
+def test_a_data_dir_that_is_a_file_is_one_line_and_status_2(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    assert main(["migrate", "--data-dir", str(a_file)]) == 2
+    assert str(a_file) in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("name, value", [("KULCS_LEDGER_MAX_ROWS", "lots"),
+                                         ("KULCS_LEDGER_WRITE_THREADS", "0"),
+                                         ("KULCS_LEDGER_MAX_BODY_BYTES", "-1")])
+def test_a_bad_setting_in_the_environment_is_named(monkeypatch, capsys, name, value):
+    monkeypatch.setenv("DATABASE_URL", refused_url())
+    monkeypatch.setenv(name, value)
+    assert main(["migrate"]) == 2
+    assert name in one_line_error(capsys)
+
+
+def test_serve_on_a_port_already_taken_is_one_line_and_status_2(db_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": db_url}
+        result = subprocess.run([sys.executable, "-m", "ledger.cli", "serve", "--port", str(port)],
+                                env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("kulcs-ledger: ") and str(port) in last, result.stderr
