@@ -22,6 +22,12 @@ async def _database(settings: Settings):
     yield database
 
 
+async def _known_shop(conn, shop: str) -> None:
+    """As the JSON API's 404: a shop that is not registered is an error, not an empty answer."""
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
+        raise ValueError(f"no shop {shop}")
+
+
 async def migrate(settings: Settings, _args) -> str:
     database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
     conn = await asyncpg.connect(database.url)
@@ -97,6 +103,7 @@ async def history(settings: Settings, args) -> list:
         conn = await asyncpg.connect(database.url)
         try:
             await init_connection(conn)
+            await _known_shop(conn, args.shop)
             return await field_history(conn, args.shop, args.sku)
         finally:
             await conn.close()
@@ -130,6 +137,9 @@ async def verify(settings: Settings, args) -> dict:
     async with _database(settings) as database:
         pool = await open_pool(database.url, min_size=1, max_size=3)
         try:
+            if args.shop is not None:
+                async with pool.acquire() as conn:
+                    await _known_shop(conn, args.shop)
             return await run_verify(database.url, pool, args.shop)
         finally:
             await pool.close()

@@ -72,3 +72,11 @@ def test_serve_on_a_port_already_taken_is_one_line_and_status_2(db_url):
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("kulcs-ledger: ") and str(port) in last, result.stderr
+
+
+@pytest.mark.parametrize("argv", [["history", "nosuch", "A"], ["verify", "nosuch"]])
+def test_history_and_verify_of_a_shop_that_is_not_registered_are_refused(monkeypatch, capsys, db_url, argv):
+    """As the JSON API answers 404 "no shop nosuch": not an empty history, not "ok": true."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "kulcs-ledger: no shop nosuch\n"
