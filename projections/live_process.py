@@ -75,7 +75,12 @@ def main() -> None:
     freeze_long_lived()
     task = json.loads(sys.stdin.buffer.readline())
     threading.Thread(target=_end_with_the_server, daemon=True).start()
-    asyncio.run(follow(task["url"]))
+    try:
+        asyncio.run(follow(task["url"]))
+    except Exception as error:  # e.g. the database is down at start: the server starts us again
+        log.warning("projector_cannot_start", error=str(error)[:200], error_type=type(error).__name__)
+        # not sys.exit: finalizing the interpreter while the thread above reads stdin aborts it (SIGABRT)
+        os._exit(1)
 
 
 if __name__ == "__main__":

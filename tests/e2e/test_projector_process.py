@@ -83,3 +83,31 @@ async def test_both_listeners_listen_again_after_their_connections_are_cut(clien
     await client.post("/kulcs/bolt/products", headers=KULCS, data=product_xml([{"termekkod": "L", "ar": "4"}]))
     await settled(client)
     assert (await get_json(client, "/api/shops/bolt/products/L"))["base_price"] == "4.00"
+
+
+def test_a_projector_that_cannot_reach_the_database_ends_with_one_json_line_not_an_abort():
+    """While the database is down the server starts the projector again every second: each start that
+    fails must end as an ordinary exit with a log line, not a traceback and a SIGABRT ("Fatal Python
+    error: _enter_buffered_busy", a core dump where they are enabled) from its stdin-watching thread."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused = f"postgresql://postgres@127.0.0.1:{s.getsockname()[1]}/postgres"
+    child = subprocess.Popen([sys.executable, "-m", "projections.live_process"], stdin=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    try:
+        child.stdin.write(json.dumps({"url": refused}).encode() + b"\n")
+        child.stdin.flush()  # and kept open, as the server keeps it
+        returncode = child.wait(30)
+        err = child.stderr.read().decode()
+    finally:
+        child.kill()
+        child.wait()
+        child.stdin.close()
+    assert returncode == 1, err
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert [line["event"] for line in lines] == ["projector_cannot_start"]
