@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 
 from ledger.config import Settings
-from ledger.logs import configure_logging
+from ledger.logs import configure_logging, send_library_logs_to_json
 from projections.runner import NAME as PROJECTIONS
 from projections.shadow import ShadowBusy
 
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     settings = Settings.from_env(data_dir=args.data_dir)
     configure_logging(cache=args.command == "serve")
+    send_library_logs_to_json()
     if args.command == "serve":
         from ledger.serve import serve
 

@@ -32,3 +32,32 @@ def configure_logging(level: int = logging.INFO, stream=None, *, cache: bool = F
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=cache,
     )
+
+
+class _LibraryRecords(logging.StreamHandler):
+    """The handler `send_library_logs_to_json` installs (found again, not added twice)."""
+
+
+def send_library_logs_to_json(stream=None) -> None:
+    """Records libraries log through the standard library (asyncpg's pool during an outage, asyncio's
+    "exception was never retrieved", aiohttp's server) as the same JSON lines, not Python's plain-text
+    last-resort output between them. Warnings and above, as before."""
+    handler = _LibraryRecords(stream or sys.stderr)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            drop_secrets,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+    ))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _LibraryRecords)]:
+        root.removeHandler(old)
+    root.addHandler(handler)

@@ -69,9 +69,10 @@ def _end_with_the_server() -> None:
 
 def main() -> None:
     from ledger.gc_pause import freeze_long_lived
-    from ledger.logs import configure_logging
+    from ledger.logs import configure_logging, send_library_logs_to_json
 
     configure_logging(cache=True)
+    send_library_logs_to_json()
     freeze_long_lived()
     task = json.loads(sys.stdin.buffer.readline())
     threading.Thread(target=_end_with_the_server, daemon=True).start()

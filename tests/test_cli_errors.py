@@ -3,6 +3,7 @@ a Python traceback (an unreachable DATABASE_URL, a data folder that is a file, a
 already taken)."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -12,6 +13,14 @@ import pytest
 
 from ledger.cli import main
 from tests.pg import with_database
+
+
+@pytest.fixture(autouse=True)
+def _root_handlers_restored():
+    """main() sends library log records to the stderr of its moment (here, a captured one)."""
+    before = list(logging.getLogger().handlers)
+    yield
+    logging.getLogger().handlers[:] = before
 
 
 def refused_url() -> str:

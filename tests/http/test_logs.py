@@ -41,3 +41,34 @@ async def test_a_session_using_every_secret_logs_none_of_them(client):
     assert all({"path", "status", "duration_ms", "request_id"} <= set(r) for r in requests)
     assert len({r["request_id"] for r in requests}) == len(requests)  # one line per request
     assert [r["status"] for r in requests if r["path"] == "/kulcs/bolt/products"] == [200, 200, 200, 401]
+
+
+def test_libraries_log_records_are_json_lines_too():
+    """asyncpg's pool during an outage ("Failed to restore the pool connection floor", with its traceback)
+    and asyncio ("Future exception was never retrieved") log through the standard library: in the server's
+    stderr they were plain multi-line text between the JSON lines."""
+    import subprocess
+    import sys
+
+    program = (
+        "import logging\n"
+        "from ledger.cli import main\n"
+        "import ledger.cli, ledger.commands\n"
+        "async def failing(settings, args):\n"
+        "    try:\n"
+        "        raise ConnectionRefusedError('refused')\n"
+        "    except OSError:\n"
+        "        logging.getLogger('asyncpg.pool').warning('Failed to restore the pool connection floor;'\n"
+        "                                                  ' retrying', exc_info=True)\n"
+        "    logging.getLogger('asyncio').error('Future exception was never retrieved\\nfuture: <Future>')\n"
+        "    return 'done'\n"
+        "ledger.commands.projection_status = failing\n"
+        "raise SystemExit(main(['projections', 'status']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://unused/"})
+    assert result.returncode == 0 and result.stdout == "done\n", result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(line["logger"], line["level"]) for line in lines] == [("asyncpg.pool", "warning"),
+                                                                 ("asyncio", "error")]
+    assert "ConnectionRefusedError: refused" in lines[0]["exception"]
