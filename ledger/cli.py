@@ -20,6 +20,12 @@ CANNOT_RUN = (ValueError, ShadowBusy, OSError, asyncpg.PostgresError, asyncpg.In
 _DATA_DIR_HELP = "embedded database folder (default ./.kulcs-ledger)"
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(add_help=False)
     top.add_argument("--data-dir", type=Path, help=_DATA_DIR_HELP)
@@ -32,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", parents=[common], help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     commands.add_parser("migrate", parents=[common], help="apply pending migrations")
 
     token = commands.add_parser("token", parents=[common]).add_subparsers(dest="action", required=True)

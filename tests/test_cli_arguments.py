@@ -31,3 +31,12 @@ def test_rebuilding_a_projection_that_does_not_exist_is_refused(capsys):
     assert stopped.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
     assert _parser().parse_args(["projections", "rebuild", "views"]).name == "views"
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_a_port_outside_0_to_65535_is_refused_as_an_argument(capsys, port):
+    """Before, 70000 reached the socket's bind and ended in an OverflowError traceback."""
+    with pytest.raises(SystemExit) as stopped:
+        _parser().parse_args(["serve", "--port", port])
+    assert stopped.value.code == 2
+    assert "--port" in capsys.readouterr().err
