@@ -19,12 +19,13 @@ async def pending_migrations(conn: asyncpg.Connection) -> list[str]:
 
 
 async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-    )
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
+        # under the lock: two CREATE TABLE IF NOT EXISTS at once both create, and one fails on pg_type's key
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = []
         applied = await _applied(conn)
         for path in migration_files():
