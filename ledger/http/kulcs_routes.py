@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ledger.domain.values import BUDAPEST, budapest_day
 from ledger.http.commands import run_command
+from ledger.http.metrics import KULCS_CALLS
 from ledger.http.middleware import name_log_line
 from ledger.http.keys import LEDGER, POOL, SETTINGS
 from ledger.http.query_params import parse_instant
@@ -84,6 +85,7 @@ async def products_download(request: web.Request) -> web.StreamResponse:
     await response.write(FOOTER)
     await run_command(request, record_plain_call, request.app[LEDGER], call, outcome="applied",
                       counts={"sent": sent})
+    KULCS_CALLS.labels("products_download", "applied").inc()
     name_log_line(request, "kulcs_products_download", counts={"sent": sent})
     await response.write_eof()
     return response
@@ -95,6 +97,7 @@ async def orders_download(request: web.Request) -> web.Response:
     call = received_call(request, "orders_download", b"", received_at)
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
     answer = await run_command(request, handle_order_download, request.app[LEDGER], call, shop)
+    KULCS_CALLS.labels("orders_download", answer.result.outcome).inc()
     name_log_line(request, "kulcs_orders_download", outcome=answer.result.outcome,
                   counts=answer.result.counts)
     return xml_response(answer.body, answer.status, {"X-Kulcs-Sync": str(call.sync_id)})

@@ -62,3 +62,22 @@ async def test_metrics_count_requests_and_kulcs_calls(client):
     text = await (await client.get("/metrics")).text()
     assert 'kulcs_ledger_kulcs_calls_total{kind="products",outcome="applied"}' in text
     assert 'route="/kulcs/{shop}/products",status="200"' in text
+
+
+async def test_metrics_count_every_kind_of_kulcs_call_including_the_downloads(client):
+    """U2 and U4 are recorded as syncs like U1, U3 and U5, but kulcs_ledger_kulcs_calls_total never
+    counted them: a dashboard of Kulcs calls by kind showed no order pulls at all."""
+    from prometheus_client import REGISTRY
+
+    def counted(kind: str) -> float:
+        return REGISTRY.get_sample_value("kulcs_ledger_kulcs_calls_total",
+                                         {"kind": kind, "outcome": "applied"}) or 0.0
+
+    await make_shop(client, sync_type="full")
+    before = {kind: counted(kind) for kind in ("orders_download", "products_download")}
+    assert (await client.get("/kulcs/bolt/orders", headers=KULCS)).status == 200
+    response = await client.get("/kulcs/bolt/products", headers=KULCS)
+    assert response.status == 200
+    await response.read()
+    assert {kind: counted(kind) - before[kind] for kind in before} == {"orders_download": 1,
+                                                                         "products_download": 1}
