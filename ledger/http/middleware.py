@@ -71,6 +71,11 @@ async def request_context(request: web.Request, handler):
         if _is_api(request) and status >= 400 and exc.content_type != "application/json":
             return _json_from_http_exception(request, exc)
         raise
+    except web.RequestPayloadError:  # e.g. a body that is not in the Content-Encoding it names
+        status = 400
+        log.warning("unreadable_body")
+        return error_response(request, 400, "the request body cannot be read as its headers describe it"
+                              " (Content-Encoding, chunked framing)")
     except Contended:
         status = 503
         log.warning("write_contended")
