@@ -60,7 +60,8 @@ def received_call(request: web.Request, kind: str, body: bytes, received_at: dat
     return ReceivedCall(
         sync_id=uuid4(), shop=request.match_info["shop"], kind=kind, received_at=received_at,
         method=request.method, path=request.path, query=recorded_query(request),
-        content_type=request.headers.get("Content-Type"), headers=recorded_headers(request),
+        content_type=storable(request.headers.get("Content-Type", "")) or None,
+        headers=recorded_headers(request),
         remote=request.remote, body=body,
     )
 

@@ -74,10 +74,10 @@ def _masked_multipart(raw_content_type: str, body: bytes) -> bytes:
     # The parts as the email parser finds them: between lines "--boundary", a part's headers up to
     # its first empty line, its payload up to the line break before the next delimiter line.
     boundary = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + raw_content_type.encode("latin-1") + b"\r\n\r\n", headersonly=True).get_boundary()
+        b"Content-Type: " + _wire_bytes(raw_content_type) + b"\r\n\r\n", headersonly=True).get_boundary()
     if not boundary:
         return body
-    delimiter = b"--" + boundary.encode("latin-1")
+    delimiter = b"--" + _wire_bytes(boundary)
     lines = []  # (start of the delimiter line, end of it)
     at = body.find(delimiter)
     while at >= 0:
@@ -106,6 +106,12 @@ def _masked_multipart(raw_content_type: str, body: bytes) -> bytes:
     return b"".join([*pieces, view[kept:]])
 
 
+def _wire_bytes(header_text: str) -> bytes:
+    """A header's text back as the bytes that came (aiohttp decodes them as UTF-8, any byte that is not
+    as a surrogate; the email parser decodes them as ASCII, the same way)."""
+    return header_text.encode("utf-8", "surrogateescape")
+
+
 def _looks_like_xml(body: bytes) -> bool:
     # Clients (curl -d, urllib) label a raw body as a form by default; a form never starts with "<".
     return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
@@ -113,7 +119,7 @@ def _looks_like_xml(body: bytes) -> bool:
 
 def _multipart(raw_content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None]:
     message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + raw_content_type.encode("latin-1") + b"\r\n\r\n" + body)
+        b"Content-Type: " + _wire_bytes(raw_content_type) + b"\r\n\r\n" + body)
     fields, xml = {}, None
     for part in message.iter_parts():
         payload = part.get_payload(decode=True) or b""
