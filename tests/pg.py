@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -25,10 +26,10 @@ def with_database(url: str, name: str) -> str:
 class TestServer:
     def __init__(self) -> None:
         self.url = os.environ.get("TEST_DATABASE_URL")
-        self._embedded = None
+        self._embedded, self.folder = None, None
         if not self.url:
-            folder = Path(tempfile.mkdtemp(prefix="kulcs-ledger-tests-"))
-            self._embedded = start_embedded(folder)
+            self.folder = Path(tempfile.mkdtemp(prefix="kulcs-ledger-tests-"))
+            self._embedded = start_embedded(self.folder)
             self.url = self._embedded.url
         self._admin = psycopg.connect(self.url, autocommit=True)
         self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
@@ -62,3 +63,7 @@ class TestServer:
             except psycopg.Error:
                 pass
         self._admin.close()
+        if self._embedded is not None:
+            # stopped now rather than at exit, so that its folder (~60 MB a run) can go with it
+            self._embedded.embedded_server.cleanup()
+            shutil.rmtree(self.folder, ignore_errors=True)
