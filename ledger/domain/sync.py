@@ -7,6 +7,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 OUTCOMES = ("applied", "partial", "rejected", "ignored", "duplicate")
+KINDS = ("products", "categories", "orders_download", "orders_confirm", "products_download")
 
 
 class Sync(Aggregate):

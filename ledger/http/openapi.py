@@ -10,6 +10,8 @@ import copy
 
 from aiohttp import web
 
+from ledger.domain.sync import KINDS
+
 PATH = "/api/openapi.json"
 
 ALL_ROLES = ["admin", "support", "auditor", "shop"]
@@ -50,7 +52,7 @@ DATE = {"type": "string", "format": "date"}
 ANY = {"description": "any JSON value"}
 DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "example": "8990.00",
            "description": "an exact decimal as a string"}
-SYNC_KINDS = ["products", "categories", "orders_download", "orders_confirm", "products_download"]
+SYNC_KINDS = list(KINDS)
 OUTCOMES = ["applied", "partial", "rejected", "ignored", "duplicate"]
 
 SCHEMAS = {

@@ -46,14 +46,14 @@ async def history(request: web.Request) -> web.Response:
     shop, sku = request.match_info["shop"], request.match_info["sku"]
     await require(request, READERS, shop)
     async with request.app[POOL].acquire() as conn:
-        return web.json_response(await read.field_history(conn, shop, sku))
+        return web.json_response(await unless_unknown_shop(conn, shop, await read.field_history(conn, shop, sku)))
 
 
 async def price_history(request: web.Request) -> web.Response:
     shop, sku = request.match_info["shop"], request.match_info["sku"]
     await require(request, READERS, shop)
     async with request.app[POOL].acquire() as conn:
-        points = await read.price_history(conn, shop, sku)
+        points = await unless_unknown_shop(conn, shop, await read.price_history(conn, shop, sku))
     if request.query.get("format") != "csv":
         return web.json_response(points)
     return csv_response(points, read.PRICE_CSV_COLUMNS, f"{sku}-prices.csv")

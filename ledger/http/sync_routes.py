@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ledger.domain.sync import KINDS
 from ledger.http.api_auth import AUDITORS, READERS, json_error, require
 from ledger.http.header_values import header_text
 from ledger.http.keys import POOL
@@ -14,9 +15,12 @@ from ledger.read import syncs as read
 async def list_syncs(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
     await require(request, READERS, shop)
+    kind = request.query.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        raise json_error(400, "unknown sync kind", f"kind is one of {', '.join(KINDS)}")
     async with request.app[POOL].acquire() as conn:
         found = await read.syncs(
-            conn, shop, kind=request.query.get("kind") or None, start=time_param(request, "from"),
+            conn, shop, kind=kind, start=time_param(request, "from"),
             end=time_param(request, "to"), after=int_param(request, "after", None, low=0, high=2**62),
             limit=int_param(request, "limit", 100, low=1, high=1000))
         found = await unless_unknown_shop(conn, shop, found)

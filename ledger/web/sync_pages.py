@@ -6,6 +6,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from ledger.audit.replay import REPLAYABLE, replay
+from ledger.domain.sync import KINDS
 from ledger.http.api_auth import AUDITORS, READERS, SUPPORT
 from ledger.http.commands import run_command
 from ledger.http.header_values import header_text
@@ -17,7 +18,6 @@ from ledger.web.pages import open_shop
 from ledger.web.params import choice_param, day_param, day_start, position_param, sync_id_param
 from ledger.web.render import http_error, page, see_other
 
-KINDS = ("products", "categories", "orders_download", "orders_confirm", "products_download")
 OUTCOMES = ("applied", "partial", "rejected", "ignored", "duplicate")
 PAGE_SIZE = 50
 
