@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     create_shop.add_argument("--payment-fee-sku")
     create_shop.add_argument("--coupon-sku")
     create_shop.add_argument("--manage-categories", action="store_true")
+    create_shop.add_argument("--payment-due-days", type=int,
+                             help="the payment term (days) of an order placed without its own")
 
     projections = commands.add_parser("projections", parents=[common]).add_subparsers(
         dest="action", required=True)

@@ -56,7 +56,7 @@ async def create_shop(settings: Settings, args) -> str:
     values = {"webshopid": args.webshopid, "password": args.password, "sync_type": args.sync_type,
               "import_password": args.import_password, "shipping_sku": args.shipping_sku,
               "payment_fee_sku": args.payment_fee_sku, "coupon_sku": args.coupon_sku,
-              "manage_categories": args.manage_categories}
+              "manage_categories": args.manage_categories, "payment_due_days": args.payment_due_days}
     async with _database(settings) as database:
         app = await asyncio.to_thread(LedgerApp, env=eventsourcing_env(database.url, pool_size=1))
         try:

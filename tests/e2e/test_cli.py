@@ -79,3 +79,15 @@ def test_serve_on_the_embedded_database_is_ready_within_30_seconds(tmp_path):
     finally:
         process.terminate()
         process.wait(20)
+
+
+def test_shop_create_takes_the_payment_term_as_the_json_api_does(db_url):
+    import psycopg
+
+    cli(db_url, "shop", "create", "bolt", "--password", "kulcs-jelszo", "--payment-due-days", "8")
+    with psycopg.connect(db_url) as conn:
+        days = conn.execute("SELECT payment_due_days FROM shops WHERE webshopid = 'bolt'").fetchone()[0]
+    assert days == 8
+    refused = cli(db_url, "shop", "create", "bolt2", "--password", "kulcs-jelszo", "--payment-due-days", "366",
+                  check=False)
+    assert refused.returncode == 2 and "payment_due_days" in refused.stderr
