@@ -332,9 +332,11 @@ def _coupon(value) -> Coupon | None:
         raise _invalid("coupon", "must be an object with code and amount")
     code = _required_text(value.get("code"), "coupon.code")
     amount = _number(value.get("amount"), "coupon.amount", max_fraction_digits=2)
-    if amount <= 0:
-        raise _invalid("coupon.amount", "must be a positive gross discount")
-    return Coupon(code=code, gross=amount)
+    if amount < 0:
+        raise _invalid("coupon.amount", "must be a gross discount >= 0")
+    # A coupon of 0 (a free-shipping code, say) is no coupon, as a fee of 0 is no fee: Kulcs gets no
+    # line for it, and the code stays in the order as accepted.
+    return Coupon(code=code, gross=amount) if amount else None
 
 
 def _vat(value, field: str) -> str:

@@ -129,7 +129,7 @@ def test_placed_at_without_an_offset_is_refused():
     ({"shipping_fee": "12.345"}, "shipping_fee"),
     ({"payment_fee": {"gross": "abc"}}, "payment_fee.gross"),
     ({"payment_fee": {"gross": 300, "vat": "XYZ"}}, "payment_fee.vat"),
-    ({"coupon": {"code": "NYAR10", "amount": 0}}, "coupon.amount"),
+    ({"coupon": {"code": "NYAR10", "amount": -1}}, "coupon.amount"),
     ({"coupon": {"amount": 100}}, "coupon.code"),
     ({"coupon": "NYAR10"}, "coupon"),
     ({"comment": ["a"]}, "comment"),
@@ -172,6 +172,14 @@ def test_a_quantity_of_zero_reads_as_a_sentence_naming_the_line():
 def test_a_zero_or_absent_fee_is_no_fee():
     order = parse_order(payload(shipping_fee=0, payment_fee={"gross": "0.00"}))
     assert (order.shipping_fee, order.payment_fee) == (None, None)
+
+
+def test_a_zero_coupon_is_accepted_and_sends_no_line_like_a_zero_fee():
+    # a free-shipping coupon code comes with amount 0: the order stands, and Kulcs gets no coupon line,
+    # so no coupon item code is needed for it either
+    order = parse_order(payload(coupon={"code": "INGYENSZALLITAS", "amount": "0.00"}, total="25400.00"))
+    assert order.coupon is None
+    assert kulcs_lines(order, ItemCodes(None, None, None)) == list(order.lines)
 
 
 def test_a_plain_fee_is_gross_at_27_percent():

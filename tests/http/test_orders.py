@@ -160,3 +160,14 @@ async def test_an_order_confirmed_with_an_unknown_status_leaves_the_download_and
     await settled(client)
     detail = await (await client.get("/api/shops/bolt/orders/1", headers=shop)).json()
     assert (detail["kulcs_status"], detail["confirmed"]["document_number"]) == (None, "VR-7")
+
+
+async def test_an_order_with_a_zero_coupon_is_taken_and_reaches_kulcs_without_a_coupon_line(client):
+    await make_shop(client)  # no coupon item code: a zero coupon needs none
+    shop = await shop_headers(client)
+    placed = await client.post("/api/shops/bolt/orders", json=order_payload(
+        "1", coupon={"code": "INGYENSZALLITAS", "amount": 0}), headers=shop)
+    assert placed.status == 201, await placed.text()
+    assert (await placed.json())["order"]["coupon"]["code"] == "INGYENSZALLITAS"
+    root = await download(client)
+    assert [t.findtext("termekkod") for t in root.iterfind("megrendeles/tetelek/tetel")] == ["KS-1"]
