@@ -124,7 +124,7 @@ def kulcs_lines(order: PlacedOrder, codes: ItemCodes) -> list[Line]:
         if not codes.coupon:
             raise OrderNotExpressible(
                 f"coupon {order.coupon.code} of {money(order.coupon.gross)} but the shop has no coupon item code")
-        lines.extend(_coupon_lines(codes.coupon, order.coupon, order.lines))
+        lines.extend(_coupon_lines(codes.coupon, order))
     return lines
 
 
@@ -133,33 +133,52 @@ def _fee_line(sku: str, name: str, fee: Fee) -> Line:
                 net_unit_price=_net_for_gross(fee.gross, fee.vat), vat=fee.vat)
 
 
-def _coupon_lines(sku: str, coupon: Coupon, products: tuple[Line, ...]) -> list[Line]:
-    gross_by_vat: dict[str, Decimal] = {}
-    for line in products:
-        gross_by_vat[line.vat] = gross_by_vat.get(line.vat, Decimal(0)) + line_gross(line)
-    if not any(gross_by_vat.values()):
-        raise OrderNotExpressible(
-            f"coupon {coupon.code} of {money(coupon.gross)} but the products have no gross to split it across")
-    shares = _split_in_proportion(coupon.gross, gross_by_vat)
+def _coupon_lines(sku: str, order: PlacedOrder) -> list[Line]:
+    coupon = order.coupon
     return [
         Line(sku=sku, name=f"Kupon: {coupon.code}", quantity=Decimal(1), unit=DEFAULT_UNIT,
              net_unit_price=_net_for_gross(-share, vat), vat=vat)
-        for vat, share in shares.items()
+        for vat, share in _coupon_shares(order).items()
         if share
     ]
 
 
+def _coupon_shares(order: PlacedOrder) -> dict[str, Decimal]:
+    """The coupon's gross per VAT rate: split over the products in proportion to their gross; what
+    exceeds the products' gross (a coupon that also covers shipping, or one on free products) comes
+    off the fees, so no rate is discounted below zero. parse_order keeps the coupon within the order's
+    gross, so every accepted order has a split."""
+    products = _gross_by_vat((line.vat, line_gross(line)) for line in order.lines)
+    products_gross = sum(products.values())
+    if order.coupon.gross <= products_gross:
+        return _split_in_proportion(order.coupon.gross, products)
+    fees = _gross_by_vat((fee.vat, fee.gross) for fee in (order.shipping_fee, order.payment_fee) if fee)
+    shares = dict(products)
+    for vat, share in _split_in_proportion(order.coupon.gross - products_gross, fees).items():
+        shares[vat] = shares.get(vat, Decimal(0)) + share
+    return shares
+
+
+def _gross_by_vat(grosses) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for vat, gross in grosses:
+        totals[vat] = totals.get(vat, Decimal(0)) + gross
+    return totals
+
+
 def _split_in_proportion(amount: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal]:
-    """Fillér shares of amount that add up to it exactly; the rounding remainder goes to the largest share."""
+    """Fillér shares of amount (at most the weights' total) that add up to it exactly, none below 0 or
+    above its weight; the rounding remainder goes to the largest share."""
     total = sum(weights.values())
     shares = {key: _to_filler(amount * weight / total) for key, weight in weights.items()}
     remainder = amount - sum(shares.values())
-    # Rounding up many tiny shares can overshoot by more than the largest share holds; the rest of the
-    # remainder then comes off the next largest, so no share turns into a surcharge.
+    # Rounding many tiny shares up can overshoot by more than the largest share holds, and rounding them
+    # down can leave more missing than the largest share's weight has room for; the rest of the remainder
+    # then goes to the next largest, so no share turns into a surcharge or discounts its rate below 0.
     for key in sorted(shares, key=shares.__getitem__, reverse=True):
         if not remainder:
             break
-        adjusted = max(shares[key] + remainder, Decimal(0))
+        adjusted = min(max(shares[key] + remainder, Decimal(0)), weights[key])
         remainder -= adjusted - shares[key]
         shares[key] = adjusted
     return shares

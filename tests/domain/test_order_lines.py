@@ -309,6 +309,17 @@ def test_tiny_coupon_shares_that_round_up_never_become_a_surcharge():
     assert sum(line_gross(line) for line in coupon_lines) == Decimal("-0.02")
 
 
+def test_rounding_never_gives_a_rate_more_coupon_than_its_gross():
+    # 0.24 in proportion to 0.05, 0.04, 0.04, 0.05, 0.05, 0.05 (0.28) rounds to 0.04, 0.03, 0.03, 0.04,
+    # 0.04, 0.04 (0.22); the missing 0.02 all went to the first largest share: 0.06 off a rate of 0.05
+    grosses = dict(zip(("0", "AAM", "TAM", "EU", "EUK", "MAA"), ("0.05", "0.04", "0.04", "0.05", "0.05", "0.05")))
+    lines = [product(f"P{vat}", "1", net, vat) for vat, net in grosses.items()]
+    order = order_of(lines, coupon=Coupon("K", Decimal("0.24")))
+    coupon_lines = kulcs_lines(order, CODES)[6:]
+    assert sum(line_gross(line) for line in coupon_lines) == Decimal("-0.24")
+    assert all(-line_gross(line) <= Decimal(grosses[line.vat]) for line in coupon_lines)
+
+
 def test_a_coupon_line_per_vat_code_too():
     lines = [product("A", "1", "1000", "27"), product("B", "1", "1000", "AAM")]
     order = order_of(lines, coupon=Coupon("K", Decimal("227")))
@@ -335,10 +346,20 @@ def test_missing_item_codes_do_not_matter_when_there_is_nothing_to_book_under_th
     assert kulcs_lines(order, ItemCodes(None, None, None)) == [product()]
 
 
-def test_a_coupon_on_free_products_is_not_expressible():
-    order = order_of([product(net="0")], shipping=Fee(Decimal("1500"), "27"), coupon=Coupon("K", Decimal("100")))
-    with pytest.raises(OrderNotExpressible, match="no gross to split"):
-        kulcs_lines(order, CODES)
+def test_a_coupon_beyond_the_products_gross_comes_off_the_fees_and_no_rate_goes_negative():
+    # products 1050 gross at 5%, shipping 1270 at 27%: a coupon of 2000 takes the products' 1050 and
+    # 950 of the shipping; at 5% alone it would leave that rate at -950
+    order = order_of([product(net="1000", vat="5")], shipping=Fee(Decimal("1270"), "27"),
+                     coupon=Coupon("K", Decimal("2000")))
+    coupon_lines = kulcs_lines(order, CODES)[2:]
+    assert [(line.vat, line_gross(line)) for line in coupon_lines] == [
+        ("5", Decimal("-1050.00")), ("27", Decimal("-950.00"))]
+
+
+def test_a_coupon_on_free_products_comes_off_the_fee():
+    order = order_of([product(net="0")], shipping=Fee(Decimal("1500"), "18"), coupon=Coupon("K", Decimal("100")))
+    assert [(line.sku, line.vat, line_gross(line)) for line in kulcs_lines(order, CODES)[2:]] == [
+        ("KUPON", "18", Decimal("-100.00"))]
 
 
 # --- the invariant: Kulcs's lines add up to the order's gross ------------------------------------
@@ -359,8 +380,7 @@ fees = st.none() | st.builds(Fee, st.decimals(min_value=Decimal("0.01"), max_val
 def placed_orders(draw) -> PlacedOrder:
     lines = draw(st.lists(product_lines, min_size=1, max_size=8))
     order = order_of(lines, shipping=draw(fees), payment=draw(fees))
-    products_gross = sum(line_gross(line) for line in lines)
-    if products_gross > 0 and draw(st.booleans()):
+    if gross_total(order) > 0 and draw(st.booleans()):
         amount = draw(st.decimals(min_value=Decimal("0.01"), max_value=gross_total(order), places=2))
         order = order_of(lines, shipping=order.shipping_fee, payment=order.payment_fee,
                          coupon=Coupon("HYPO", amount))
@@ -376,6 +396,15 @@ def test_kulcs_lines_add_up_to_the_order_gross_exactly(order):
         assert line.quantity == 1
         assert -line.net_unit_price.as_tuple().exponent <= 4
         assert (line.net_unit_price < 0) == (line.sku == "KUPON")
+
+
+@settings(max_examples=400, deadline=None)
+@given(placed_orders())
+def test_no_vat_rate_of_an_order_goes_below_zero(order):
+    by_vat: dict[str, Decimal] = {}
+    for line in kulcs_lines(order, CODES):
+        by_vat[line.vat] = by_vat.get(line.vat, Decimal(0)) + line_gross(line)
+    assert all(gross >= 0 for gross in by_vat.values()), by_vat
 
 
 @settings(max_examples=200, deadline=None)

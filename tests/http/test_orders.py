@@ -171,3 +171,18 @@ async def test_an_order_with_a_zero_coupon_is_taken_and_reaches_kulcs_without_a_
     assert (await placed.json())["order"]["coupon"]["code"] == "INGYENSZALLITAS"
     root = await download(client)
     assert [t.findtext("termekkod") for t in root.iterfind("megrendeles/tetelek/tetel")] == ["KS-1"]
+
+
+async def test_an_order_whose_coupon_covers_part_of_the_shipping_reaches_kulcs_instead_of_staying_blocked(client):
+    await make_shop(client, shipping_sku="SZALLITAS", coupon_sku="KUPON")
+    shop = await shop_headers(client)
+    gift = [{"sku": "AJANDEK", "name": "Ajándék", "quantity": "1", "net_unit_price": "0", "vat": "27"}]
+    placed = await client.post("/api/shops/bolt/orders", json=order_payload(
+        "1", lines=gift, shipping_fee="1500", coupon={"code": "NYAR10", "amount": 500}), headers=shop)
+    assert placed.status == 201, await placed.text()
+    assert (await placed.json())["blocked"] is None
+    root = await download(client)
+    lines = [(t.findtext("termekkod"), t.findtext("nettoegysegar"))
+             for t in root.iterfind("megrendeles/tetelek/tetel")]
+    assert [sku for sku, _ in lines] == ["AJANDEK", "SZALLITAS", "KUPON"]
+    assert lines[2][1].startswith("-")
