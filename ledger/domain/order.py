@@ -6,6 +6,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 KULCS_STATUSES = ("invoiced", "delivery_note")
+# An order's status as the API shows it (ledger.read.orders): a Kulcs status moves a confirmed order on.
+ORDER_STATUSES = ("pending", "confirmed", *KULCS_STATUSES, "cancelled")
 
 
 class Order(Aggregate):

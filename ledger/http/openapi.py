@@ -10,6 +10,7 @@ import copy
 
 from aiohttp import web
 
+from ledger.domain.order import ORDER_STATUSES
 from ledger.domain.sync import KINDS
 
 PATH = "/api/openapi.json"
@@ -191,7 +192,7 @@ SCHEMAS = {
         "total": _nullable(DECIMAL),
     }, required=("order_id", "placed_at", "lines")),
     "Order": _object({
-        "order_id": STRING, "status": {"type": "string", "enum": ["pending", "cancelled"]},
+        "order_id": STRING, "status": {"type": "string", "enum": list(ORDER_STATUSES)},
         "placed_at": TIME, "total": DECIMAL, "blocked": _nullable(STRING),
         "downloaded": _nullable({"type": "object"}), "downloads": _array({"type": "object"}),
         "confirmed": _nullable(_object({"at": TIME, "sync_id": _nullable(UUID),

@@ -16,7 +16,7 @@ async def order(conn, shop: str, order_id: str) -> dict | None:
     pending = row["status"] == "pending" and row["confirmed_at"] is None
     downloads = row["downloads"]
     return plain({
-        "order_id": row["order_id"], "status": row["status"], "placed_at": row["placed_at"],
+        "order_id": row["order_id"], "status": _status(row), "placed_at": row["placed_at"],
         "total": gross_total(parse_order(row["payload"])),
         "blocked": blocked_reason(row["payload"], item_codes(shop_row)) if pending else None,
         "downloaded": downloads[0] if downloads else None, "downloads": downloads,
@@ -26,3 +26,16 @@ async def order(conn, shop: str, order_id: str) -> dict | None:
         "kulcs_status": row["kulcs_status"], "cancelled_at": row["cancelled_at"],
         "order": row["payload"],
     })
+
+
+def _status(row) -> str:
+    """pending, then confirmed once Kulcs has stored the order (U3), then invoiced or delivery_note as
+    Kulcs's statusz moves it (the latest wins); cancelled whenever the shop cancelled it. order_view's
+    own status column says only pending or cancelled, as U2's selection does; the rest is read from
+    the confirmation columns, so orders projected before this reading are shown right without a
+    rebuild."""
+    if row["status"] == "cancelled":
+        return "cancelled"
+    if row["confirmed_at"] is None:
+        return "pending"
+    return row["kulcs_status"] or "confirmed"

@@ -186,3 +186,31 @@ async def test_an_order_whose_coupon_covers_part_of_the_shipping_reaches_kulcs_i
              for t in root.iterfind("megrendeles/tetelek/tetel")]
     assert [sku for sku, _ in lines] == ["AJANDEK", "SZALLITAS", "KUPON"]
     assert lines[2][1].startswith("-")
+
+
+async def test_an_orders_status_moves_with_kulcs_confirmation_and_its_statusz(client):
+    await make_shop(client)
+    shop = await shop_headers(client)
+    for order_id in ("1", "2", "3"):
+        await client.post("/api/shops/bolt/orders", json=order_payload(order_id), headers=shop)
+
+    document = await (await client.get("/api/openapi.json")).json()
+    described = document["components"]["schemas"]["Order"]["properties"]["status"]["enum"]
+
+    async def status(order_id):
+        await settled(client)
+        answered = (await (await client.get(f"/api/shops/bolt/orders/{order_id}", headers=shop)).json())["status"]
+        assert answered in described
+        return answered
+
+    assert await status("1") == "pending"
+    await confirm(client, b"<visszaigazolas><megrendeles><azonosito>1</azonosito></megrendeles>"
+                          b"<megrendeles><azonosito>2</azonosito></megrendeles></visszaigazolas>")
+    assert (await status("1"), await status("2")) == ("confirmed", "confirmed")
+    await confirm(client, "<visszaigazolas><megrendeles><azonosito>1</azonosito><statusz>Teljesítve</statusz>"
+                          "</megrendeles><megrendeles><azonosito>2</azonosito><statusz>Elküldve</statusz>"
+                          "</megrendeles></visszaigazolas>".encode())
+    assert (await status("1"), await status("2"), await status("3")) == ("invoiced", "delivery_note", "pending")
+    await client.post("/api/shops/bolt/orders/2/cancel", headers=shop)
+    assert await status("2") == "cancelled"
+    assert [e.text for e in (await download(client)).iterfind("megrendeles/azonosito")] == ["3"]
