@@ -123,11 +123,22 @@ async def replay(settings: Settings, args) -> dict:
             if not shop:
                 raise ValueError(f"no shop {args.shop}")
             return await asyncio.to_thread(run_replay, app, shop[0], UUID(args.sync_id),
-                                           dry_run=not args.apply, max_rows=settings.max_rows)
+                                           dry_run=not args.apply, actor=_cli_actor(),
+                                           max_rows=settings.max_rows)
         except ShopError as error:
             raise ValueError(str(error)) from None
         finally:
             app.close()
+
+
+def _cli_actor() -> str:
+    """Who runs a command from the shell, as the audit trail names them: the OS user, where known."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
+        return "cli"
 
 
 async def verify(settings: Settings, args) -> dict:

@@ -26,7 +26,9 @@ def stored_call(app: LedgerApp, shop: str, sync_id: UUID) -> dict:
     return {**rows[0], "body": received_form(rows[0]["body"], rows[0]["body_compression"])}
 
 
-def replay(app: LedgerApp, shop_row, sync_id: UUID, *, dry_run: bool, max_rows: int = 200_000) -> dict:
+def replay(app: LedgerApp, shop_row, sync_id: UUID, *, dry_run: bool, actor: str,
+           max_rows: int = 200_000) -> dict:
+    """`actor`: who runs it, recorded on a real replay's sync as `replayed_by`."""
     original = stored_call(app, shop_row["webshopid"], sync_id)
     if original["kind"] not in REPLAYABLE:
         raise ShopError(f"a {original['kind']} call changes nothing and cannot be replayed")
@@ -40,7 +42,7 @@ def replay(app: LedgerApp, shop_row, sync_id: UUID, *, dry_run: bool, max_rows: 
         received_at=datetime.now(timezone.utc), method=original["method"], path=original["path"],
         query=original["query"], content_type=original["content_type"],
         headers={**original["headers"], "X-Replay-Of": str(sync_id)}, remote="replay",
-        body=body, replay_of=sync_id)
+        body=body, replay_of=sync_id, replayed_by=actor)
     answer = _handle(app, shop_row, call, xml or b"", dry_run, max_rows)
     return {"dry_run": dry_run, "replay_of": str(sync_id),
             "sync_id": None if dry_run else str(call.sync_id), "kind": call.kind,

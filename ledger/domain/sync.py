@@ -25,6 +25,10 @@ class Sync(Aggregate):
         parser_version: str | None
         request_sha256: str
         replay_of: UUID | None
+        # Who ran a replay (an API token's or web sign-in's name, or cli:<OS user>); None for a call
+        # from Kulcs, and for every sync stored before replays named their runner (the class default
+        # answers for the missing key when such an event is decoded).
+        replayed_by: str | None = None
 
     def __init__(self, shop, kind, received_at, outcome, counts, errors, **_rest) -> None:
         self.shop = shop

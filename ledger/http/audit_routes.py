@@ -49,7 +49,7 @@ async def diff(request: web.Request) -> web.Response:
 
 async def replay_sync(request: web.Request) -> web.Response:
     shop = request.match_info["shop"]
-    await require(request, SUPPORT, shop)
+    who = await require(request, SUPPORT, shop)
     body = await json_object(request)
     dry_run = body.get("dry_run", True)
     if not isinstance(dry_run, bool):
@@ -61,7 +61,7 @@ async def replay_sync(request: web.Request) -> web.Response:
     try:
         answer = await run_command(request, replay, request.app[LEDGER], shop_row,
                                    uuid_param(request, "sync_id"), dry_run=dry_run,
-                                   max_rows=request.app[SETTINGS].max_rows)
+                                   actor=who.name, max_rows=request.app[SETTINGS].max_rows)
     except ShopError as error:
         raise json_error(error.status, str(error)) from None
     return web.json_response(answer, status=200 if dry_run else 201)

@@ -138,7 +138,7 @@ SCHEMAS = {
     "Sync": _object({
         "sync_id": UUID, "kind": {"type": "string", "enum": SYNC_KINDS}, "received_at": TIME,
         "outcome": {"type": "string", "enum": OUTCOMES}, "counts": {"type": "object"},
-        "event_position": INTEGER, "replay_of": UUID, "message": STRING,
+        "event_position": INTEGER, "replay_of": UUID, "replayed_by": STRING, "message": STRING,
     }, required=("sync_id", "kind", "received_at", "outcome", "counts")),
     "SyncDetail": {"allOf": [_ref("Sync"), _object({
         "parser_version": _nullable(STRING), "request_sha256": _nullable(STRING),

@@ -14,6 +14,8 @@ def sync_json(row) -> dict:
               "outcome": row["outcome"], "counts": row["counts"], "event_position": row["position"]}
     if row["replay_of"]:
         answer["replay_of"] = row["replay_of"]
+    if row["replayed_by"]:
+        answer["replayed_by"] = row["replayed_by"]
     if row["message"]:
         answer["message"] = row["message"]
     return plain(answer)

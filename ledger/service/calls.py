@@ -26,6 +26,7 @@ class ReceivedCall:
     remote: str | None
     body: bytes
     replay_of: UUID | None = None
+    replayed_by: str | None = None
     body_sha256: str = field(init=False)
     _stored_body: Future = field(init=False, repr=False, compare=False)
 
@@ -60,6 +61,7 @@ def sync_recorded(call: ReceivedCall, *, outcome: str, counts: dict, errors: lis
         originator_topic=Sync.TOPIC, shop=call.shop, kind=call.kind, received_at=call.received_at,
         outcome=outcome, counts=counts, errors=errors, message=message,
         parser_version=parser_version, request_sha256=call.body_sha256, replay_of=call.replay_of,
+        replayed_by=call.replayed_by,
     )
 
 

@@ -77,10 +77,10 @@ async def _shop_for_replay(request: web.Request, shop: str):
         return await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
 
 
-async def _replay(request: web.Request, shop: str, dry_run: bool) -> dict:
+async def _replay(request: web.Request, viewer, shop: str, dry_run: bool) -> dict:
     try:
         return await run_command(request, replay, request.app[LEDGER], await _shop_for_replay(request, shop),
-                                 sync_id_param(request), dry_run=dry_run,
+                                 sync_id_param(request), dry_run=dry_run, actor=viewer.principal.name,
                                  max_rows=request.app[SETTINGS].max_rows)
     except ShopError as error:
         raise http_error(request, error.status if error.status in (400, 404, 409) else 400, "error",
@@ -90,7 +90,7 @@ async def _replay(request: web.Request, shop: str, dry_run: bool) -> dict:
 async def dry_run(request: web.Request) -> web.Response:
     viewer, shop = await open_shop(request, SUPPORT)
     await checked_form(request, viewer.session)
-    answer = await _replay(request, shop, dry_run=True)
+    answer = await _replay(request, viewer, shop, dry_run=True)
     here = request.app.router["ui_sync"].url_for(shop=shop, sync_id=request.match_info["sync_id"])
     return await _sync_page(request, shop, dry_run=answer, lang_base=str(here))
 
@@ -115,6 +115,6 @@ async def replay_for_real(request: web.Request) -> web.Response:
             raise http_error(request, 404, "not_found")
         return page(request, "replay_confirm.html", status=400, nav="syncs", sync=found,
                     missing_confirmation=True, lang_base=request.path)
-    answer = await _replay(request, shop, dry_run=False)
+    answer = await _replay(request, viewer, shop, dry_run=False)
     await request.app[PROJECTOR].wait_for_head(timeout=5)
     return see_other(str(request.app.router["ui_sync"].url_for(shop=shop, sync_id=answer["sync_id"])))

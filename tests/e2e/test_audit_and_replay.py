@@ -162,6 +162,26 @@ async def test_dry_run_replay_writes_nothing_and_a_real_replay_restores_the_valu
     assert history[-1]["source"] == "replay" and history[-1]["sync_id"] == applied["sync_id"]
 
 
+async def test_a_real_replay_records_who_ran_it_in_the_sync_list_and_detail(client):
+    from ledger.service.secrets import split_token
+
+    await make_shop(client, sync_type="full")
+    support = await token(client, "support")
+    token_id, _ = split_token(support["Authorization"].removeprefix("Bearer "))
+    response = await client.post("/kulcs/bolt/products", headers=KULCS,
+                                 data=product_xml([{"termekkod": "W", "ar": "100"}]))
+    original = (await response.text()).split("<szinkron>")[1].split("<")[0]
+    real = await client.post(f"/api/shops/bolt/syncs/{original}/replay", json={"dry_run": False},
+                             headers=support)
+    replayed = (await real.json())["sync_id"]
+    await settled(client)
+    detail = await get_json(client, f"/api/shops/bolt/syncs/{replayed}")
+    assert detail["replayed_by"] == f"token:{token_id}"
+    listed = {s["sync_id"]: s for s in await get_json(client, "/api/shops/bolt/syncs")}
+    assert listed[replayed]["replayed_by"] == f"token:{token_id}"
+    assert "replayed_by" not in listed[original], "a call from Kulcs was run by no one here"
+
+
 async def test_a_request_an_older_parser_rejected_is_reparsed_and_applied(client, monkeypatch):
     await make_shop(client, sync_type="full")
 

@@ -91,3 +91,28 @@ def test_shop_create_takes_the_payment_term_as_the_json_api_does(db_url):
     refused = cli(db_url, "shop", "create", "bolt2", "--password", "kulcs-jelszo", "--payment-due-days", "366",
                   check=False)
     assert refused.returncode == 2 and "payment_due_days" in refused.stderr
+
+
+def test_replay_apply_records_the_os_user_who_ran_it(db_url):
+    import getpass
+
+    import orjson
+    import psycopg
+
+    from ledger.service.ledger_app import LedgerApp
+    from ledger.service.product_upload import handle_product_upload
+    from ledger.storage.database import eventsourcing_env
+    from tests.kulcs_docs import call, product_xml
+
+    cli(db_url, "shop", "create", "bolt", "--password", "kulcs-jelszo", "--sync-type", "full")
+    app = LedgerApp(env=eventsourcing_env(db_url, pool_size=1))
+    try:
+        original = handle_product_upload(app, call("bolt", product_xml([{"termekkod": "A", "ar": "5"}])),
+                                         "full", max_rows=100).result.sync_id
+    finally:
+        app.close()
+    replayed = json.loads(cli(db_url, "replay", "bolt", str(original), "--apply").stdout)["sync_id"]
+    with psycopg.connect(db_url) as conn:
+        state = conn.execute("SELECT state FROM ledger_events WHERE originator_id = %s"
+                             " AND topic = 'kulcs-ledger:Sync.Created'", (replayed,)).fetchone()[0]
+    assert orjson.loads(bytes(state))["replayed_by"] == f"cli:{getpass.getuser()}"

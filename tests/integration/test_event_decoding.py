@@ -92,3 +92,14 @@ async def test_an_order_field_beyond_64_bits_reaches_the_order_view_exactly(ledg
     finally:
         await pool.close()
     assert kept == "-9223372036854775809"
+
+
+async def test_a_sync_stored_before_replays_named_who_ran_them_decodes_with_no_one(ledger_app, db_url):
+    handle_product_upload(ledger_app, call("s1", product_xml([{"termekkod": "A", "ar": "5"}])), "full",
+                          max_rows=1000)
+    row = next(r for r in stored_rows(db_url) if r["topic"] == "kulcs-ledger:Sync.Created")
+    state = orjson.loads(bytes(row["state"]))
+    state.pop("replayed_by", None)
+    older = {**row, "state": orjson.dumps(state)}
+    assert decode_row(older).replayed_by is None
+    assert library_decoded(older).replayed_by is None

@@ -66,7 +66,7 @@ async def test_the_recorded_request_reads_back_as_the_bytes_received(pushed, poo
 def test_a_large_stored_call_replays_as_it_was_received(ledger_app, pushed):
     sync_id, _ = pushed
     shop_row = ledger_app.fetch("SELECT * FROM shops WHERE webshopid = 's1'")[0]
-    replayed = replay(ledger_app, shop_row, sync_id, dry_run=True, max_rows=10_000)
+    replayed = replay(ledger_app, shop_row, sync_id, dry_run=True, actor="test", max_rows=10_000)
     assert replayed["outcome"] == "applied"
     assert replayed["counts"]["unchanged"] == len(ROWS)
 

@@ -15,8 +15,8 @@ def test_dry_run_names_the_sku_of_a_product_it_would_create_and_then_change(ledg
     change_shop(ledger_app, "s1", {"sync_type": "full"}, "t")
     shop = ledger_app.fetch("SELECT * FROM shops WHERE webshopid = 's1'")[0]
 
-    dry = replay(ledger_app, shop, skipped.result.sync_id, dry_run=True)
-    real = replay(ledger_app, shop, skipped.result.sync_id, dry_run=False)
+    dry = replay(ledger_app, shop, skipped.result.sync_id, dry_run=True, actor="test")
+    real = replay(ledger_app, shop, skipped.result.sync_id, dry_run=False, actor="test")
 
     assert {(c["sku"], c["field"]) for c in dry["changes"]} == {("NEW", "base_price"), ("NEW", "stock1")}
     assert dry["changes"] == real["changes"]

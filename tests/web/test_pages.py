@@ -154,6 +154,19 @@ async def test_a_real_replay_needs_its_confirmation_then_becomes_a_new_sync(clie
     assert (await get_json(client, "/api/shops/bolt/products/KS-1"))["base_price"] == "10000.00"
 
 
+async def test_a_replay_run_from_the_page_shows_who_ran_it(client, browser):
+    from ledger.service.secrets import split_token
+
+    data = await shop_with_history(client)
+    token = await new_token(client, "support")
+    me = await browser().sign_in(token)
+    path = f"/ui/shops/bolt/syncs/{data['syncs'][0]}/replay"
+    response = await me.post(path, {"csrf": await me.csrf(path), "confirm": "yes"})
+    html = await me.text(response.headers["Location"])
+    token_id, _ = split_token(token)
+    assert html.split('id="replayed-by">')[1].startswith(f"token:{token_id}<")
+
+
 async def test_a_call_that_changes_nothing_offers_no_replay(client, browser):
     await shop_with_history(client)
     response = await client.get("/kulcs/bolt/products", headers=basic("bolt", "kulcs-jelszo"))
