@@ -139,6 +139,8 @@ def _rows(product_events, products: dict, known: dict, view_lines: bool) -> tupl
             field_lines.append(f"{position}\t{_field_text('sale_price:' + priority)}\t{where}\t"
                                f"{jsonb(change['old'])}\t{jsonb(change['new'])}\t{how}")
         if sale_changes or any(f in changes for f in PRICE_FIELDS):
+            # On the event's own day; where a window begins or ends on a later day, the reader adds the
+            # point (ledger/read/price_windows.py): only it knows which of those days have come.
             if day is None:
                 day = budapest_day(last_timestamp)
             effective = effective_sale_price(product["sale_prices"], day) if product["sale_prices"] else None

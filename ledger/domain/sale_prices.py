@@ -42,3 +42,14 @@ def effective_sale_price(sale_prices: dict[str, dict], day: date) -> tuple[int, 
     if not active:
         return None
     return min(active, key=lambda item: (item[0], Decimal(item[1]["price"])))
+
+
+def window_edges(sale_price: dict) -> list[tuple[date, str]]:
+    """The days on which a sale price starts and stops counting (`is_active`): its valid_from, and the
+    day after its valid_to."""
+    edges = []
+    if sale_price.get("valid_from"):
+        edges.append((date.fromisoformat(sale_price["valid_from"]), "start"))
+    if sale_price.get("valid_to"):
+        edges.append((date.fromisoformat(sale_price["valid_to"]) + timedelta(days=1), "end"))
+    return edges

@@ -119,7 +119,13 @@ SCHEMAS = {
         "at": TIME, "base_price": _nullable(DECIMAL), "effective_sale_price": _nullable(DECIMAL),
         "sale_prices": {"type": "object"}, "sync_id": _nullable(UUID), "source": STRING,
         "event_position": INTEGER,
-    }, required=("at", "base_price", "effective_sale_price", "sync_id", "source", "event_position")),
+        "window": _nullable(_object({
+            "priority": INTEGER, "edge": {"type": "string", "enum": ["start", "end"]},
+            "valid_from": _nullable(DATE), "valid_to": _nullable(DATE),
+        }, required=("priority", "edge", "valid_from", "valid_to"), description=(
+            "set where the effective sale price changed because this sale price's validity window"
+            " began or ended; sync_id, source and event_position are then of the event that set it"))),
+    }, required=("at", "base_price", "effective_sale_price", "sync_id", "source", "event_position", "window")),
     "SalePriceSet": _object({
         "price": {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
         "valid_from": _nullable(DATE), "valid_to": _nullable(DATE),

@@ -56,7 +56,7 @@ async def price_history(request: web.Request) -> web.Response:
         points = await unless_unknown_shop(conn, shop, await read.price_history(conn, shop, sku))
     if request.query.get("format") != "csv":
         return web.json_response(points)
-    return csv_response(points, read.PRICE_CSV_COLUMNS, f"{sku}-prices.csv")
+    return csv_response(read.price_csv_rows(points), read.PRICE_CSV_COLUMNS, f"{sku}-prices.csv")
 
 
 async def put_sale_price(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from ledger.domain.sale_prices import effective_sale_price
 from ledger.domain.values import budapest_day
 from ledger.read.formats import plain
+from ledger.read.price_windows import with_window_points
 
 
 async def product(conn, shop: str, sku: str) -> dict | None:
@@ -63,14 +64,23 @@ async def field_history(conn, shop: str, sku: str) -> list[dict]:
             for r in rows]
 
 
-async def price_history(conn, shop: str, sku: str) -> list[dict]:
+async def price_history(conn, shop: str, sku: str, *, now: datetime | None = None) -> list[dict]:
+    """The price state after each event, and where a sale price's window began or ended in between
+    (up to `now`; ledger.read.price_windows)."""
     rows = await conn.fetch(
         "SELECT at, base_price, effective_sale_price, sale_prices, sync_id, source, position"
         " FROM price_history WHERE shop = $1 AND sku = $2 ORDER BY position", shop, sku)
-    return [plain({"at": r["at"], "base_price": r["base_price"],
-                   "effective_sale_price": r["effective_sale_price"],
-                   "sale_prices": r["sale_prices"], "sync_id": r["sync_id"], "source": r["source"],
-                   "event_position": r["position"]}) for r in rows]
+    points = [{"at": r["at"], "base_price": r["base_price"], "effective_sale_price": r["effective_sale_price"],
+               "sale_prices": r["sale_prices"], "sync_id": r["sync_id"], "source": r["source"],
+               "event_position": r["position"], "window": None} for r in rows]
+    return plain(with_window_points(points, now or datetime.now(timezone.utc)))
 
 
-PRICE_CSV_COLUMNS = ("at", "base_price", "effective_sale_price", "sync_id", "source", "event_position")
+PRICE_CSV_COLUMNS = ("at", "base_price", "effective_sale_price", "sync_id", "source", "event_position",
+                     "window_priority", "window_edge")
+
+
+def price_csv_rows(points: list[dict]) -> list[dict]:
+    """The CSV's flat rows: a window edge's priority and edge in columns of their own."""
+    return [{**p, "window_priority": (p["window"] or {}).get("priority"),
+             "window_edge": (p["window"] or {}).get("edge")} for p in points]
