@@ -242,9 +242,10 @@ def _row(entry: dict, value) -> tuple:
 
 
 def price_chart(price_history: list[dict], **size) -> Chart:
-    """Base price and effective sale price: one point per price-history entry (where it has a value)."""
+    """Base price and effective sale price: one point per price-history entry (where it has a value);
+    where a sale price's window began or ended, only the sale price changed."""
     return step_chart({
-        "base": [_row(e, e["base_price"]) for e in price_history],
+        "base": [_row(e, e["base_price"]) for e in price_history if not e.get("window")],
         "sale": [_row(e, e["effective_sale_price"]) for e in price_history],
     }, **size)
 

@@ -155,3 +155,14 @@ def test_a_change_committed_after_a_later_stamped_one_is_drawn_when_it_took_effe
     assert base.points[2].at == charts.instant(history[2]["at"])
     xs = [float(step[1:].split()[0]) for step in base.path.split() if step[0] in "MH"]
     assert xs == sorted(xs)
+
+
+def test_a_window_edge_is_a_sale_point_on_the_line_and_no_base_point():
+    """Where a sale price's window began or ended only the effective sale price changed."""
+    edge = {**entry(24, "5000.00", "4500.00", "shop-action", "shop", position=2),
+            "window": {"priority": 5, "edge": "start", "valid_from": "2026-03-02", "valid_to": None}}
+    chart = charts.price_chart([entry(0, "5000.00", None, "a", position=1), edge])
+    assert [p.sync_id for p in chart.named("base").points] == ["a"]
+    (sale,) = chart.named("sale").points
+    assert sale.sync_id == "shop-action" and sale.value == Decimal("4500.00")
+    assert sale.x > chart.named("base").points[0].x

@@ -2,11 +2,17 @@
 the sync log's filters, a sync's counts, rejected rows and changes, replays, categories, the price list."""
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta, timezone
 
 from ledger.domain.values import budapest_day
-from tests.http.helpers import basic, get_json
+from ledger.http.keys import LEDGER
+from ledger.service.product_upload import handle_product_upload
+from tests.conftest import ADMIN
+from tests.http.helpers import basic, get_json, make_shop
+from tests.kulcs_docs import call, product_xml
+from tests.shop_actions import shop_sale_price_at
 from tests.web.helpers import new_token, push, shop_with_history, settled
 
 
@@ -249,3 +255,32 @@ async def test_a_sku_with_a_slash_or_a_space_links_to_its_own_page(client, brows
     (href,) = re.findall(r'<a class="sku" href="([^"]+)">A/B 1</a>', html)
     assert href == "/ui/shops/bolt/products/A%2FB%201"
     assert "Per jeles" in await me.text(href)
+
+
+async def test_a_sale_price_window_that_began_is_a_sale_point_and_a_table_row_and_a_csv_row(
+        client, browser, monkeypatch):
+    """Set ten days ago to run from five days ago: the price changed then, with no event."""
+    await make_shop(client, sync_type="full")
+    now = datetime.now(timezone.utc)
+    ledger = client.server.app[LEDGER]
+    await asyncio.to_thread(handle_product_upload, ledger, call("bolt", product_xml(
+        [{"termekkod": "KS-9", "ar": "1000"}]), at=now - timedelta(days=11)), "full", max_rows=10)
+    starts = budapest_day(now) - timedelta(days=5)
+    action = await asyncio.to_thread(shop_sale_price_at, ledger, monkeypatch, "bolt", "KS-9", "5",
+                                     {"price": "777", "valid_from": starts.isoformat()},
+                                     now - timedelta(days=10))
+    await settled(client)
+    history = await get_json(client, "/api/shops/bolt/products/KS-9/price-history")
+    assert [(h["effective_sale_price"], h["window"] and h["window"]["edge"]) for h in history] == [
+        (None, None), (None, None), ("777.00", "start")]
+    assert history[2]["sync_id"] == str(action) and history[2]["at"].startswith(
+        (starts - timedelta(days=1)).isoformat() + "T2")  # Budapest midnight, in UTC the evening before
+    me = await browser().sign_in(await new_token(client, "auditor"))
+    html = await me.text("/ui/shops/bolt/products/KS-9")
+    assert len(attributes(html, "point-base", "data-sync-id")) == 2
+    assert attributes(html, "point-sale", "data-sync-id") == [str(action)]
+    table = html.split('id="price-history"')[1].split("</table>")[0]
+    assert table.count("<tr data-position=") == 3 and table.count('data-window="start"') == 1
+    response = await client.get("/api/shops/bolt/products/KS-9/price-history?format=csv", headers=ADMIN)
+    lines = (await response.text()).splitlines()
+    assert lines[0].endswith(",window_priority,window_edge") and lines[3].endswith(",5,start")
