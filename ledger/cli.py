@@ -49,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     shop = commands.add_parser("shop", parents=[common]).add_subparsers(dest="action", required=True)
     create_shop = shop.add_parser("create", parents=[common], help="register a webshop")
     create_shop.add_argument("webshopid")
-    create_shop.add_argument("--password", required=True)
+    given = create_shop.add_mutually_exclusive_group(required=True)
+    given.add_argument("--password", help="Kulcs's password for the shop (visible in ps and shell history)")
+    given.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
     create_shop.add_argument("--sync-type", choices=["stock_price", "full"], default="stock_price")
     create_shop.add_argument("--import-password")
     create_shop.add_argument("--shipping-sku")

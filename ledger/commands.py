@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 
 import asyncpg
 
@@ -53,7 +54,8 @@ async def create_shop(settings: Settings, args) -> str:
     from ledger.service.ledger_app import LedgerApp
     from ledger.service.shops import ShopError, create_shop as create
 
-    values = {"webshopid": args.webshopid, "password": args.password, "sync_type": args.sync_type,
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else args.password
+    values = {"webshopid": args.webshopid, "password": password, "sync_type": args.sync_type,
               "import_password": args.import_password, "shipping_sku": args.shipping_sku,
               "payment_fee_sku": args.payment_fee_sku, "coupon_sku": args.coupon_sku,
               "manage_categories": args.manage_categories, "payment_due_days": args.payment_due_days}

@@ -116,3 +116,22 @@ def test_replay_apply_records_the_os_user_who_ran_it(db_url):
         state = conn.execute("SELECT state FROM ledger_events WHERE originator_id = %s"
                              " AND topic = 'kulcs-ledger:Sync.Created'", (replayed,)).fetchone()[0]
     assert orjson.loads(bytes(state))["replayed_by"] == f"cli:{getpass.getuser()}"
+
+
+def test_shop_create_reads_the_password_from_stdin_so_it_stays_out_of_ps_and_history(db_url, tmp_path):
+    """A password given as an argument is visible to every user in `ps` and stays in shell history."""
+    env = {**os.environ, "DATABASE_URL": db_url}
+    created = subprocess.run([sys.executable, "-m", "ledger.cli", "shop", "create", "bolt", "--password-stdin"],
+                             input="titkos jelszó\n", env=env, capture_output=True, text=True, timeout=120)
+    assert created.returncode == 0, created.stderr
+    server = ServerProcess(db_url, tmp_path / "server.log")
+    server.start()
+    try:
+        import base64
+        good = {"Authorization": "Basic " + base64.b64encode("bolt:titkos jelszó".encode()).decode()}
+        status, _ = server.request("GET", "/kulcs/bolt/orders", None, good)
+        assert status == 200
+    finally:
+        server.stop()
+    neither = cli(db_url, "shop", "create", "bolt2", check=False)
+    assert neither.returncode == 2 and "--password" in neither.stderr
