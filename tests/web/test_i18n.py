@@ -47,3 +47,16 @@ async def test_product_and_sync_pages_in_both_languages(client, browser):
     hungarian_sync = await me.text(f"/ui/shops/bolt/syncs/{sync}?lang=hu")
     assert "Elutasított sorok" in hungarian_sync and "Próba-újrajátszás" in hungarian_sync
     assert "részben" in hungarian_sync
+
+
+async def test_counts_and_the_sync_type_are_hungarian_too(client, browser):
+    data = await shop_with_history(client)
+    me = await browser().sign_in(await new_token(client, "support"))
+    sync_page = await me.text(f"/ui/shops/bolt/syncs/{data['syncs'][2]}?lang=hu")
+    for word in ("beérkezett", "létrehozva", "változatlan"):
+        assert word in sync_page, word
+    assert ">received<" not in sync_page and "received:" not in sync_page
+    overview = await me.text("/ui/shops/bolt?lang=hu")
+    assert "Szinkron típusa</dt><dd>teljes" in overview
+    english = await me.text(f"/ui/shops/bolt/syncs/{data['syncs'][2]}?lang=en")
+    assert ">received<" in english

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from ledger.domain.values import budapest_day
 from ledger.http.keys import LEDGER
 from ledger.service.product_upload import handle_product_upload
+from ledger.web import i18n
 from tests.conftest import ADMIN
 from tests.http.helpers import basic, get_json, make_shop
 from tests.kulcs_docs import call, product_xml
@@ -112,7 +113,8 @@ async def test_a_sync_page_shows_counts_rejected_rows_and_every_change(client, b
     html = await me.text(f"/ui/shops/bolt/syncs/{data['syncs'][2]}")
     counts = html.split('id="counts"')[1].split("</table>")[0]
     for name, value in sync["counts"].items():
-        assert f"<tr><th>{name}</th><td class=\"num\">{value}</td></tr>" in counts
+        label = i18n.STRINGS["hu"][f"count.{name}"]
+        assert f"<tr><th>{label}</th><td class=\"num\">{value}</td></tr>" in counts
     rejected = html.split('id="rejected-rows"')[1].split("</table>")[0]
     assert rejected.count("<tr><td>") == len(sync["errors"]) == 1
     assert sync["errors"][0]["reason"] in rejected
