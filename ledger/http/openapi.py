@@ -323,8 +323,10 @@ def _paths() -> dict:
         },
         f"{product}/history": {
             "parameters": [SHOP_P, SKU_P],
-            "get": _operation("Every change of the product, oldest first", READERS,
-                              {"200": _json(_array(_ref("FieldChange")), "The changes.")}, tag="products"),
+            "get": _operation("Every change of the product, oldest first", READERS, {"200": {
+                "description": "The changes (CSV with format=csv; an image's value as its JSON).",
+                "content": {"application/json": {"schema": _array(_ref("FieldChange"))},
+                            "text/csv": {"schema": STRING}}}}, parameters=[FORMAT_P], tag="products"),
         },
         f"{product}/price-history": {
             "parameters": [SHOP_P, SKU_P],

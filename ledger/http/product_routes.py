@@ -46,7 +46,10 @@ async def history(request: web.Request) -> web.Response:
     shop, sku = request.match_info["shop"], request.match_info["sku"]
     await require(request, READERS, shop)
     async with request.app[POOL].acquire() as conn:
-        return web.json_response(await unless_unknown_shop(conn, shop, await read.field_history(conn, shop, sku)))
+        changes = await unless_unknown_shop(conn, shop, await read.field_history(conn, shop, sku))
+    if request.query.get("format") != "csv":
+        return web.json_response(changes)
+    return csv_response(read.history_csv_rows(changes), read.HISTORY_CSV_COLUMNS, f"{sku}-history.csv")
 
 
 async def price_history(request: web.Request) -> web.Response:

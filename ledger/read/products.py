@@ -1,6 +1,7 @@
 """Products as they are now, their field history and their price history."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from ledger.domain.sale_prices import effective_sale_price
@@ -74,6 +75,18 @@ async def price_history(conn, shop: str, sku: str, *, now: datetime | None = Non
                "sale_prices": r["sale_prices"], "sync_id": r["sync_id"], "source": r["source"],
                "event_position": r["position"], "window": None} for r in rows]
     return plain(with_window_points(points, now or datetime.now(timezone.utc)))
+
+
+HISTORY_CSV_COLUMNS = ("at", "field", "old", "new", "sync_id", "source", "event_position")
+
+
+def history_csv_rows(changes: list[dict]) -> list[dict]:
+    """A value that is not a plain one (an image: kind, value, media type) as its JSON in one cell."""
+    return [{**c, "old": _cell(c["old"]), "new": _cell(c["new"])} for c in changes]
+
+
+def _cell(value):
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 PRICE_CSV_COLUMNS = ("at", "base_price", "effective_sale_price", "sync_id", "source", "event_position",
