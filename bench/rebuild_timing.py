@@ -30,7 +30,7 @@ os.environ.setdefault("EVENTSOURCING_DISABLE_REDEFINITION_CHECK", "y")
 
 from bench import synthetic  # noqa: E402
 from bench.generator import catalogue_rows, to_xml  # noqa: E402
-from bench.run import _remove_embedded, timed_rebuild  # noqa: E402
+from bench.run import timed_rebuild  # noqa: E402
 from bench.service import SHOP, Service  # noqa: E402
 
 STARTED = time.perf_counter()
@@ -114,9 +114,7 @@ def main() -> None:
             print(f"kept: {url}")
     finally:
         if pg is not None:
-            pg.close()
-            if not args.keep:
-                _remove_embedded(pg)
+            pg.close(keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -268,7 +267,6 @@ def main() -> None:
                   "seconds": round(time.perf_counter() - STARTED, 1), "results": results}
     finally:
         pg.close()
-        _remove_embedded(pg)
     print(table(results))
     for r in results:
         if note := r.get("detail", {}).get("note"):
@@ -277,14 +275,6 @@ def main() -> None:
           + (", ".join(r["name"] for r in results if r["pass"] is False) or "none"))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))
-
-
-def _remove_embedded(pg: TestServer) -> None:
-    embedded = getattr(pg, "_embedded", None)
-    if embedded is not None:
-        server = embedded.embedded_server
-        server.cleanup()
-        shutil.rmtree(server.pgdata.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

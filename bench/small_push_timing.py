@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -190,10 +189,6 @@ def main() -> None:
                   file=sys.stderr, flush=True)
     finally:
         pg.close()
-        embedded = getattr(pg, "_embedded", None)
-        if embedded is not None:
-            embedded.embedded_server.cleanup()
-            shutil.rmtree(embedded.embedded_server.pgdata.parent, ignore_errors=True)
     medians = {key: round(statistics.median(r[key] for r in rounds), 1) for key in rounds[0]}
     print(json.dumps({"clients": args.clients, "seconds": args.seconds, "rate": args.rate,
                       "rounds": len(rounds), "medians": medians}, indent=2))

@@ -56,14 +56,16 @@ class TestServer:
         name = urlparse(url).path.lstrip("/")
         self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-    def close(self) -> None:
+    def close(self, *, keep: bool = False) -> None:
+        """Drops the databases made here (not those taken off `created`); unless `keep`, stops the
+        embedded server and removes its folder."""
         for name in self.created:
             try:
                 self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             except psycopg.Error:
                 pass
         self._admin.close()
-        if self._embedded is not None:
+        if self._embedded is not None and not keep:
             # stopped now rather than at exit, so that its folder (~60 MB a run) can go with it
             self._embedded.embedded_server.cleanup()
             shutil.rmtree(self.folder, ignore_errors=True)
