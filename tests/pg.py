@@ -57,9 +57,9 @@ class TestServer:
         self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def close(self, *, keep: bool = False) -> None:
-        """Drops the databases made here (not those taken off `created`); unless `keep`, stops the
-        embedded server and removes its folder."""
-        for name in self.created:
+        """Drops the databases made here (not those taken off `created`); unless `keep`, the template
+        too, and stops the embedded server and removes its folder."""
+        for name in [*self.created, *([] if keep else [TEMPLATE])]:
             try:
                 self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             except psycopg.Error:
