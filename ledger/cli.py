@@ -41,12 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080)
     commands.add_parser("migrate", parents=[common], help="apply pending migrations")
 
-    token = commands.add_parser("token", parents=[common]).add_subparsers(dest="action", required=True)
+    token = commands.add_parser("token", parents=[common], help="API tokens (token create)").add_subparsers(
+        dest="action", required=True)
     create_token = token.add_parser("create", parents=[common], help="print a new API token once")
     create_token.add_argument("--role", required=True, choices=["admin", "support", "auditor", "shop"])
     create_token.add_argument("--shop")
 
-    shop = commands.add_parser("shop", parents=[common]).add_subparsers(dest="action", required=True)
+    shop = commands.add_parser("shop", parents=[common], help="webshops (shop create)").add_subparsers(
+        dest="action", required=True)
     create_shop = shop.add_parser("create", parents=[common], help="register a webshop")
     create_shop.add_argument("webshopid")
     given = create_shop.add_mutually_exclusive_group(required=True)
@@ -62,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     create_shop.add_argument("--payment-due-days", type=int,
                              help="the payment term (days) of an order placed without its own")
 
-    projections = commands.add_parser("projections", parents=[common]).add_subparsers(
+    projections = commands.add_parser("projections", parents=[common],
+                                      help="read models (projections rebuild, projections status)").add_subparsers(
         dest="action", required=True)
     rebuild = projections.add_parser("rebuild", parents=[common], help="rebuild read models from the events")
     rebuild.add_argument("name", nargs="?", choices=[PROJECTIONS], help="all views are rebuilt together")
