@@ -123,6 +123,25 @@ async def test_a_sync_page_shows_counts_rejected_rows_and_every_change(client, b
     assert '<td class="new">12500.00</td>' in changes
 
 
+async def test_an_order_sync_page_lists_the_orders_it_confirmed_as_the_api_does(client, browser):
+    from tests.http.test_orders import confirm, download, shop_headers
+    from tests.order_payloads import order_payload
+
+    await make_shop(client)
+    shop = await shop_headers(client)
+    await client.post("/api/shops/bolt/orders", json=order_payload("R-1"), headers=shop)
+    await download(client)
+    _, answer, _ = await confirm(client, b"<visszaigazolas><megrendeles><azonosito>R-1</azonosito>"
+                                         b"<bizonylatszam>VR-9</bizonylatszam></megrendeles></visszaigazolas>")
+    await settled(client)
+    sync = await get_json(client, f"/api/shops/bolt/syncs/{answer['szinkron']}")
+    assert [(c["order_id"], c["field"]) for c in sync["order_changes"]] == [("R-1", "confirmed")]
+    me = await browser().sign_in(await new_token(client, "shop", "bolt"))
+    html = await me.text(f"/ui/shops/bolt/syncs/{answer['szinkron']}")
+    changes = html.split('id="changes"')[1].split("</table>")[0]
+    assert re.search(r'<td>R-1</td>\s*<td class="mono">confirmed</td>', changes), changes
+
+
 async def test_dry_run_shows_the_diff_and_writes_nothing(client, browser):
     data = await shop_with_history(client)
     me = await browser().sign_in(await new_token(client, "support"))
