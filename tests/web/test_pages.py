@@ -192,6 +192,9 @@ async def test_a_replay_run_from_the_page_shows_who_ran_it(client, browser):
     html = await me.text(response.headers["Location"])
     token_id, _ = split_token(token)
     assert html.split('id="replayed-by">')[1].startswith(f"token:{token_id}<")
+    new_id = response.headers["Location"].rsplit("/", 1)[1]
+    listed = (await me.text("/ui/shops/bolt/syncs")).split(f'<tr data-sync-id="{new_id}">')[1].split("</tr>")[0]
+    assert f"token:{token_id}" in listed, "the sync list names who ran a replay, as the API's list does"
 
 
 async def test_a_call_that_changes_nothing_offers_no_replay(client, browser):
