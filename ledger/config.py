@@ -39,7 +39,7 @@ class Settings:
 def _positive_int(env, name: str, default: int) -> int:
     """ValueError naming the variable: the command line prints it as one line."""
     text = env.get(name)
-    if text is None:
+    if not text:  # unset, or set to nothing: as the other settings read it
         return default
     try:
         value = int(text)

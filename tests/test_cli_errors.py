@@ -89,3 +89,14 @@ def test_history_and_verify_of_a_shop_that_is_not_registered_are_refused(monkeyp
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(argv) == 2
     assert capsys.readouterr().err == "kulcs-ledger: no shop nosuch\n"
+
+
+@pytest.mark.parametrize("name, field", [("KULCS_LEDGER_MAX_ROWS", "max_rows"),
+                                         ("KULCS_LEDGER_WRITE_THREADS", "write_threads"),
+                                         ("KULCS_LEDGER_MAX_BODY_BYTES", "max_body_bytes")])
+def test_a_setting_set_to_nothing_is_its_default_as_for_the_other_settings(monkeypatch, name, field):
+    """Compose files and systemd units often carry `NAME=` for a setting left alone."""
+    from ledger.config import Settings
+
+    monkeypatch.setenv(name, "")
+    assert getattr(Settings.from_env(), field) == getattr(Settings(), field)
