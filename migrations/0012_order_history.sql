@@ -19,8 +19,8 @@ SELECT e.notification_id,
        CASE e.topic WHEN 'kulcs-ledger:Order.HandedOver' THEN 'handed_over' ELSE 'confirmed' END,
        v.shop, v.order_id, (s.state -> 'timestamp' ->> '_data_')::timestamptz, NULL,
        CASE e.topic WHEN 'kulcs-ledger:Order.HandedOver' THEN 'true'::jsonb
-            ELSE jsonb_build_object('document_number', s.state -> 'document_number',
-                                    'kulcs_status', s.state -> 'kulcs_status') END,
+            ELSE jsonb_strip_nulls(jsonb_build_object('document_number', s.state -> 'document_number',
+                                                      'kulcs_status', s.state -> 'kulcs_status')) END,
        (s.state -> 'sync_id' ->> '_data_')::uuid
 FROM ledger_events e
 CROSS JOIN LATERAL (SELECT convert_from(e.state, 'UTF8')::jsonb AS state) s

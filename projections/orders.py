@@ -49,4 +49,4 @@ def _sync_change(event) -> tuple[str, object]:
     """The field and new value a sync's change of an order reads as (as ledger.audit.changes has it)."""
     if isinstance(event, Order.HandedOver):
         return "handed_over", True
-    return "confirmed", {"document_number": event.document_number, "kulcs_status": event.kulcs_status}
+    return "confirmed", event.given

@@ -42,6 +42,5 @@ def changes_of(events, names: dict) -> list[dict]:
                         for f, c in event.changes.items()]
         elif isinstance(event, Order.Confirmed):
             changes.append({"order_id": names.get(event.originator_id), "field": "confirmed", "old": None,
-                            "new": {"document_number": event.document_number,
-                                    "kulcs_status": event.kulcs_status}})
+                            "new": event.given})
     return changes

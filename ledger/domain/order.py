@@ -46,6 +46,12 @@ class Order(Aggregate):
         def apply(self, order: "Order") -> None:
             order.confirmed = True
 
+        @property
+        def given(self) -> dict:
+            """What this confirmation said: a value Kulcs left out keeps the one given before."""
+            return {name: value for name, value in (("document_number", self.document_number),
+                                                    ("kulcs_status", self.kulcs_status)) if value is not None}
+
     def __init__(self, shop, order_id, order, **_actor) -> None:
         self.shop = shop
         self.order_id = order_id

@@ -37,3 +37,22 @@ async def test_order_syncs_show_the_orders_they_handed_over_and_confirmed(client
     assert [(c["order_id"], c["field"], c["new"]) for c in confirmed["order_changes"]] == [
         ("2", "confirmed", {"document_number": "VR-9", "kulcs_status": "invoiced"})]
     assert all(c["event_position"] <= confirmed["event_position"] for c in confirmed["order_changes"])
+
+
+async def test_a_second_confirmation_that_only_moves_the_status_does_not_read_as_clearing_the_document_number(client):
+    from tests.http.test_orders import confirm, download, shop_headers
+    from tests.order_payloads import order_payload
+
+    await make_shop(client)
+    await client.post("/api/shops/bolt/orders", json=order_payload("2"), headers=await shop_headers(client))
+    await download(client)
+    await confirm(client, "<visszaigazolas><megrendeles><azonosito>2</azonosito><bizonylatszam>VR-9"
+                  "</bizonylatszam><statusz>Teljesítve</statusz></megrendeles></visszaigazolas>".encode())
+    _, answer, _ = await confirm(client, "<visszaigazolas><megrendeles><azonosito>2</azonosito>"
+                                 "<statusz>Elküldve</statusz></megrendeles></visszaigazolas>".encode())
+    await settled(client)
+    moved = await get_json(client, f"/api/shops/bolt/syncs/{answer['szinkron']}")
+    assert [(c["order_id"], c["field"], c["new"]) for c in moved["order_changes"]] == [
+        ("2", "confirmed", {"kulcs_status": "delivery_note"})]
+    order = await get_json(client, "/api/shops/bolt/orders/2")
+    assert order["confirmed"]["document_number"] == "VR-9" and order["status"] == "delivery_note"
