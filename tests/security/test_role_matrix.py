@@ -301,3 +301,28 @@ def test_token_create_prints_the_token_alone_on_its_last_line_and_stores_only_a_
         everything = repr(row).encode() + b"".join(v for v in row.values() if isinstance(v, bytes))
         assert secret.encode() not in everything and secret not in repr(row), "the token itself is not stored"
 
+
+# --- what reaches beyond one shop stays out of a shop-tied token's reach ----------------------------
+
+async def test_a_shop_tied_token_verifies_its_own_shop_and_learns_nothing_of_another_shops_damage(client):
+    """verify's whole-ledger checks (the hash chain over every shop's events, every view rebuilt in a
+    scratch schema) report on every shop and hold the one shadow slot that rebuilds need: like
+    GET /api/projections and their rebuild, they are for a token that is not tied to a shop."""
+    setup = await world(client)
+    async with client.server.app[POOL].acquire() as conn:
+        tied = {"Authorization": f"Bearer {await create_token(conn, 'auditor', OWN)}"}
+        # another shop's view damaged: a finding for whoever may audit every shop
+        await conn.execute("UPDATE product_view SET base_price = 1 WHERE shop = $1", OTHER)
+    untied = await (await client.get(f"/api/shops/{OWN}/audit/verify",
+                                     headers=setup["headers"]["auditor"])).json()
+    assert untied["ok"] is False and untied["problems"], untied
+    response = await client.get(f"/api/shops/{OWN}/audit/verify", headers=tied)
+    assert response.status == 200, await response.text()
+    report = await response.json()
+    assert report["ok"] is True and report["problems"] == [], f"another shop's damage leaked: {report}"
+    assert report["checked"]["requests"] == 1, "the shop's own checks still run"
+    async with client.server.app[POOL].acquire() as conn:
+        # its own shop's damage is still found
+        await conn.execute("UPDATE product_state SET version = version + 5 WHERE shop = $1", OWN)
+    report = await (await client.get(f"/api/shops/{OWN}/audit/verify", headers=tied)).json()
+    assert report["ok"] is False and {p["shop"] for p in report["problems"]} == {OWN}, report
