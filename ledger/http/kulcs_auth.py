@@ -1,6 +1,6 @@
 """Kulcs's credentials: Webshopid and password (Basic or fields), and the optional import password.
 
-Failed attempts are counted per address: slowed at once, refused with 429 after a few.
+Failed attempts are counted per address and shop: slowed at once, refused with 429 after a few.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class KulcsGate:
     def __init__(self) -> None:
         self._pepper = secrets.token_bytes(32)
         self._verified: OrderedDict[tuple, bool] = OrderedDict()
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[tuple[str, str], list[float]] = {}  # (address, shop) -> failure times
         self._shop_rows: dict[str, tuple[float, object]] = {}
 
     async def shop_row(self, shop: str, fetch):
@@ -61,17 +61,18 @@ class KulcsGate:
     def forget(self, shop: str) -> None:
         self._shop_rows.pop(shop, None)
 
-    def retry_after(self, address: str) -> int | None:
-        recent = self._recent_failures(address)
+    def retry_after(self, caller: tuple[str, str]) -> int | None:
+        """`caller`: (address, shop)."""
+        recent = self._recent_failures(caller)
         if len(recent) >= FAILURES_BEFORE_REFUSAL:
             return max(1, int(FAILURE_WINDOW_SECONDS - (time.monotonic() - recent[0])) + 1)
         return None
 
-    def failure_delay(self, address: str) -> float:
-        return min(2.0, 0.1 * len(self._recent_failures(address)))
+    def failure_delay(self, caller: tuple[str, str]) -> float:
+        return min(2.0, 0.1 * len(self._recent_failures(caller)))
 
-    def record_failure(self, address: str) -> None:
-        self._failures.setdefault(address, []).append(time.monotonic())
+    def record_failure(self, caller: tuple[str, str]) -> None:
+        self._failures.setdefault(caller, []).append(time.monotonic())
 
     def check(self, shop_row, shop: str, creds: Credentials) -> bool:
         if shop_row is None or creds.webshopid is None or creds.password is None:
@@ -96,11 +97,11 @@ class KulcsGate:
             self._verified.popitem(last=False)
         return True
 
-    def _recent_failures(self, address: str) -> list[float]:
+    def _recent_failures(self, caller: tuple[str, str]) -> list[float]:
         cutoff = time.monotonic() - FAILURE_WINDOW_SECONDS
-        recent = [t for t in self._failures.get(address, []) if t > cutoff]
+        recent = [t for t in self._failures.get(caller, []) if t > cutoff]
         if recent:
-            self._failures[address] = recent
+            self._failures[caller] = recent
         else:
-            self._failures.pop(address, None)
+            self._failures.pop(caller, None)
         return recent

@@ -37,10 +37,11 @@ def xml_error(status: int, message: str, headers: dict | None = None) -> web.HTT
 async def authenticated_shop(request: web.Request, fields: dict[str, str]):
     """The shop's row if the call carries its credentials; raises an XML 401/429 otherwise."""
     gate = request.app[KULCS_GATE]
-    address = request.remote or "?"
-    if retry_after := gate.retry_after(address):
+    address, shop = request.remote or "?", request.match_info["shop"]
+    # Counted per address and shop: behind a reverse proxy every call comes from the proxy's address,
+    # and one shop's wrong password must not get every other shop refused.
+    if retry_after := gate.retry_after((address, shop)):
         raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
-    shop = request.match_info["shop"]
     credentials = credentials_from(request.headers.get("Authorization"), {**request.query, **fields})
     async def fetch():
         async with request.app[POOL].acquire() as conn:
@@ -48,9 +49,9 @@ async def authenticated_shop(request: web.Request, fields: dict[str, str]):
 
     row = await gate.shop_row(shop, fetch)
     if not gate.check(row, shop, credentials):
-        gate.record_failure(address)
+        gate.record_failure((address, shop))
         log.warning("kulcs_auth_failed", shop=shop, remote=address)
-        await asyncio.sleep(gate.failure_delay(address))
+        await asyncio.sleep(gate.failure_delay((address, shop)))
         raise xml_error(401, "hibás azonosító, jelszó vagy import jelszó",
                         {"WWW-Authenticate": 'Basic realm="kulcs-ledger"'})
     return row

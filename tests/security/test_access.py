@@ -304,3 +304,14 @@ async def session_with_every_secret(client) -> dict[str, str]:
                        headers={**basic("bolt", new_password), "Content-Type": "text/xml"})).release()
     await settled(client)
     return secrets
+
+
+async def test_one_shops_failures_do_not_lock_out_another_shop_calling_from_the_same_address(client):
+    """Behind a reverse proxy every Kulcs call comes from the proxy's address: a shop whose password
+    was changed and not yet in Kulcs must not get every other shop refused with it."""
+    await make_shop(client, password=PASSWORD, sync_type="full")
+    await make_shop(client, "masik", password="masik-jelszo", sync_type="full")
+    for _ in range(FAILURES_BEFORE_REFUSAL):
+        assert (await post_from(client, "127.0.0.3", "/kulcs/bolt/products", basic("bolt", "rossz")))[0] == 401
+    assert (await post_from(client, "127.0.0.3", "/kulcs/bolt/products", basic("bolt", PASSWORD)))[0] == 429
+    assert (await post_from(client, "127.0.0.3", "/kulcs/masik/products", basic("masik", "masik-jelszo")))[0] == 200
