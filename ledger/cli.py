@@ -41,11 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080)
     commands.add_parser("migrate", parents=[common], help="apply pending migrations")
 
-    token = commands.add_parser("token", parents=[common], help="API tokens (token create)").add_subparsers(
+    token = commands.add_parser("token", parents=[common],
+                                help="API tokens (token create, token list, token revoke)").add_subparsers(
         dest="action", required=True)
     create_token = token.add_parser("create", parents=[common], help="print a new API token once")
     create_token.add_argument("--role", required=True, choices=["admin", "support", "auditor", "shop"])
     create_token.add_argument("--shop")
+    token.add_parser("list", parents=[common], help="every token: id, role, shop, created, revoked")
+    revoke_token = token.add_parser("revoke", parents=[common], help="refuse a token from now on")
+    revoke_token.add_argument("token_id", help="the 12 characters after kl_ (as token list shows it)")
 
     shop = commands.add_parser("shop", parents=[common], help="webshops (shop create)").add_subparsers(
         dest="action", required=True)
@@ -109,6 +113,8 @@ def _run(args) -> int:
     handler = {
         ("migrate", None): commands.migrate,
         ("token", "create"): commands.create_token,
+        ("token", "list"): commands.list_tokens,
+        ("token", "revoke"): commands.revoke_token,
         ("shop", "create"): commands.create_shop,
         ("projections", "rebuild"): commands.rebuild_projections,
         ("projections", "status"): commands.projection_status,

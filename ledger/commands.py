@@ -45,9 +45,37 @@ async def create_token(settings: Settings, args) -> str:
     async with _database(settings) as database:
         conn = await asyncpg.connect(database.url)
         try:
-            return await create(conn, args.role, args.shop)
+            return await create(conn, args.role, args.shop, actor=_cli_actor())
         finally:
             await conn.close()
+
+
+async def list_tokens(settings: Settings, _args) -> list:
+    from ledger.read.formats import plain
+    from ledger.service.tokens import list_tokens as listed
+
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            return plain(await listed(conn))
+        finally:
+            await conn.close()
+
+
+async def revoke_token(settings: Settings, args) -> str:
+    from ledger.service.tokens import UnknownToken, revoke_token as revoke
+
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            revoked = await revoke(conn, args.token_id, actor=_cli_actor())
+        except UnknownToken as error:
+            raise ValueError(str(error)) from None
+        finally:
+            await conn.close()
+    if revoked["already"]:
+        return f"token {args.token_id} was already revoked at {revoked['revoked_at'].isoformat()}"
+    return f"token {args.token_id} revoked"
 
 
 async def create_shop(settings: Settings, args) -> str:
