@@ -12,6 +12,7 @@ from ledger.config import Settings
 from ledger.gc_pause import freeze_long_lived
 from ledger.http import (
     audit_routes, category_routes, kulcs_routes, ops_routes, order_routes, product_routes, shop_routes, sync_routes,
+    token_routes,
 )
 from ledger.http.keys import DATABASE_URL, EMBEDDED_SERVER, EXECUTOR, KULCS_GATE, LEDGER, POOL, PROJECTOR, SETTINGS
 from ledger.http.kulcs_auth import KulcsGate
@@ -95,7 +96,7 @@ def create_app(settings: Settings, database_url: str | None = None, *,
     if freeze_startup:
         app.on_startup.append(freeze_startup_objects)  # after cleanup_ctx: its pools are long-lived too
     for module in (kulcs_routes, shop_routes, product_routes, sync_routes, category_routes,
-                   order_routes, audit_routes, ops_routes):
+                   order_routes, audit_routes, ops_routes, token_routes):
         module.add_routes(app)
     _add_optional_routes(app)
     return app

@@ -205,6 +205,21 @@ SCHEMAS = {
                                         "document_number": _nullable(STRING)})),
         "kulcs_status": _nullable(STRING), "cancelled_at": _nullable(TIME), "order": {"type": "object"},
     }, required=("order_id", "status", "placed_at", "total", "downloads", "confirmed", "order")),
+    "Token": _object({
+        "token_id": {"type": "string", "pattern": "^[0-9a-f]{12}$",
+                     "description": "the 12 characters after kl_; replayed_by names it as token:<id>"},
+        "role": {"type": "string", "enum": ["admin", "support", "auditor", "shop"]},
+        "shop": _nullable(STRING), "created_at": TIME, "revoked_at": _nullable(TIME),
+    }, required=("token_id", "role", "shop", "created_at", "revoked_at"),
+        description="An API token as listed: never the token itself or its digest."),
+    "TokenCreated": {"allOf": [_ref("Token"), _object({"token": {
+        "type": "string", "description": "the bearer token, shown this once (only its digest is kept)"}},
+        required=("token",))]},
+    "TokenCreate": _object({
+        "role": {"type": "string", "enum": ["admin", "support", "auditor", "shop"]},
+        "shop": _nullable({"type": "string", "minLength": 1,
+                           "description": "the shop it is tied to; required for the shop role"}),
+    }, required=("role",), additionalProperties=False),
     "Verification": _object({"ok": BOOLEAN, "checked": {"type": "object"},
                              "problems": _array({"type": "object"}),
                              "first_broken_link": _nullable({"type": "object"})},
@@ -233,7 +248,7 @@ RESPONSES = {
     "BadRequest": _json(_ref("Error"), "The request is not acceptable: the error says why."),
     "Unauthorized": _json(_ref("Error"), "No bearer token, or an unknown or revoked one."),
     "Forbidden": _json(_ref("Error"), "The token's role (or shop) may not do this."),
-    "NotFound": _json(_ref("Error"), "No such shop, product, sync or order."),
+    "NotFound": _json(_ref("Error"), "No such shop, product, sync, order or token."),
     "Conflict": _json(_ref("Error"), "It exists already with different content."),
     "Unavailable": _json(_ref("Error"), "The database is unreachable: retry later.", RETRY_AFTER),
 }
@@ -418,6 +433,21 @@ def _paths() -> dict:
             "parameters": [SHOP_P, ORDER_P],
             "post": _operation("Cancel an order", SHOP, {"200": _json(_ref("Order"), "The order.")},
                                errors=("400", "401", "403", "404", "503"), tag="orders"),
+        },
+        "/api/tokens": {
+            "get": _operation("Every API token, revoked ones too (never the token or its digest)", ADMIN,
+                              {"200": _json(_array(_ref("Token")), "The tokens, oldest first.")},
+                              errors=("401", "403", "503"), tag="tokens"),
+            "post": _operation("Create an API token (as kulcs-ledger token create)", ADMIN,
+                               {"201": _json(_ref("TokenCreated"), "The token, shown this once.")},
+                               body=_ref("TokenCreate"), errors=("401", "403", "404", "503"), tag="tokens"),
+        },
+        "/api/tokens/{token_id}": {
+            "parameters": [_param("token_id", "path", {"type": "string", "minLength": 1},
+                                  "the token's id, as the list shows it")],
+            "delete": _operation("Revoke a token: refused at once by the API and its web sessions; again:"
+                                 " harmless", ADMIN, {"204": {"description": "Revoked (or already)."}},
+                                 tag="tokens"),
         },
         "/api/projections": {
             "get": _operation("Position and lag of the projections", AUDITORS,

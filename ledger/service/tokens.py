@@ -23,6 +23,10 @@ class UnknownToken(LookupError):
     pass
 
 
+class UnknownShop(ValueError):
+    pass
+
+
 @dataclass(frozen=True)
 class Principal:
     role: str
@@ -38,7 +42,7 @@ async def create_token(conn: asyncpg.Connection, role: str, shop: str | None, *,
         raise ValueError("a shop token must name its shop")
     if shop is not None and await conn.fetchval("SELECT 1 FROM shops WHERE webshopid = $1", shop) is None:
         # A token for a shop that is not registered would let orders in for no shop at all.
-        raise ValueError(f"no shop {shop}: register it first (kulcs-ledger shop create {shop} ...)")
+        raise UnknownShop(f"no shop {shop}: register it first (kulcs-ledger shop create {shop} ...)")
     token, token_id, salt, digest = new_token()
     await conn.execute("INSERT INTO api_tokens (token_id, salt, digest, role, shop) VALUES ($1, $2, $3, $4, $5)",
                        token_id, salt, digest, role, shop)
@@ -50,6 +54,12 @@ async def list_tokens(conn: asyncpg.Connection) -> list[dict]:
     """Every token, oldest first, revoked ones too (when it was revoked is part of the audit)."""
     rows = await conn.fetch(f"SELECT {', '.join(LISTED)} FROM api_tokens ORDER BY created_at, token_id")
     return [dict(row) for row in rows]
+
+
+async def listed_token(conn: asyncpg.Connection, token: str) -> dict:
+    """A token just created, as the list shows it (the token itself stays with the caller)."""
+    token_id = split_token(token)[0]
+    return dict(await conn.fetchrow(f"SELECT {', '.join(LISTED)} FROM api_tokens WHERE token_id = $1", token_id))
 
 
 async def revoke_token(conn: asyncpg.Connection, token_id: str, *, actor: str | None = None) -> dict:

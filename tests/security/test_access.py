@@ -127,6 +127,9 @@ ROLES = {
     ("POST", "/api/shops/{shop}/orders"): SHOP_ONLY,
     ("GET", "/api/shops/{shop}/orders/{order_id}"): EVERY_ROLE,
     ("POST", "/api/shops/{shop}/orders/{order_id}/cancel"): SHOP_ONLY,
+    ("GET", "/api/tokens"): ADMIN_ONLY,
+    ("POST", "/api/tokens"): ADMIN_ONLY,
+    ("DELETE", "/api/tokens/{token_id}"): ADMIN_ONLY,
     ("GET", "/api/projections"): AUDITORS,
     ("POST", "/api/projections/rebuild"): SUPPORT,
     ("GET", "/api/openapi.json"): PUBLIC,
@@ -171,8 +174,10 @@ async def test_every_api_route_answers_401_without_a_token_and_403_to_a_role_tha
         tokens = {role: await create_token(conn, role, "bolt" if role == "shop" else None)
                   for role in ("admin", "support", "auditor", "shop")}
         other_shop = await create_token(conn, "shop", "masik")
+        to_revoke = await create_token(conn, "auditor", None)  # not one of the tokens the walk uses
     bearer = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
-    values = {"shop": "bolt", "sku": "KS-1", "sync_id": sync_id, "priority": "5", "order_id": "1"}
+    values = {"shop": "bolt", "sku": "KS-1", "sync_id": sync_id, "priority": "5", "order_id": "1",
+              "token_id": to_revoke.split("_")[1]}
     query = {"/api/shops/{shop}/price-list": "?as_of=2030-01-01T00:00:00Z",
              "/api/shops/{shop}/syncs/{sync_id}/diff": f"?against={sync_id}"}
     checked = denied = 0

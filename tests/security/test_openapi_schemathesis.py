@@ -145,7 +145,7 @@ def test_the_document_describes_every_api_route_and_the_error_answers(live):
                 continue
             codes = set(operation["responses"])
             assert {"401", "403", "503"} <= codes, (method, path, codes)
-            for code in codes - {"200", "201"}:
+            for code in {c for c in codes if not c.startswith("2")}:  # the errors, not the answers
                 answer = operation["responses"][code]
                 assert answer == {"$ref": f"#/components/responses/{answer['$ref'].rsplit('/', 1)[1]}"}
                 assert document["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]["content"][

@@ -101,6 +101,7 @@ async def world(client) -> dict:
             tokens[name] = await create_token(conn, role, tied)
             if revoked:
                 await revoke(conn, tokens[name])
+        to_revoke = await create_token(conn, "auditor", None)  # DELETE /api/tokens/{token_id}'s target
     for shop in SHOPS:
         response = await client.post(f"/api/shops/{shop}/orders", json=order_payload("1"),
                                      headers={"Authorization": f"Bearer {shop_tokens[shop]}"})
@@ -113,17 +114,20 @@ async def world(client) -> dict:
     headers = {"no token": {}, "garbage token": {"Authorization": "Bearer kl_nope_nope"},
                "bootstrap admin": ADMIN}
     headers.update({name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()})
-    return {"syncs": syncs, "headers": headers}
+    return {"syncs": syncs, "headers": headers, "token_id": to_revoke.split("_")[1]}
 
 
 _fresh = itertools.count(1)
 
 
-def request_for(method: str, route: str, shop: str | None, syncs: dict) -> tuple[str, dict]:
-    """The path and a body that the route accepts, so an allowed cell answers 2xx."""
+def request_for(method: str, route: str, shop: str | None, setup: dict) -> tuple[str, dict]:
+    """The path and a body that the route accepts, so an allowed cell answers 2xx (revoking the same
+    token again included: that is harmless, 204)."""
     n = next(_fresh)
-    values = {"shop": shop, "sku": "KS-1", "sync_id": syncs.get(shop), "priority": "5", "order_id": "1"}
-    path = route.format(**values) if shop else route
+    syncs = setup["syncs"]
+    values = {"shop": shop, "sku": "KS-1", "sync_id": syncs.get(shop), "priority": "5", "order_id": "1",
+              "token_id": setup["token_id"]}
+    path = route.format(**values)
     query = {"/api/shops/{shop}/price-list": "?as_of=2030-01-01T00:00:00Z",
              "/api/shops/{shop}/syncs/{sync_id}/diff": f"?against={syncs.get(shop)}"}.get(route, "")
     body = {
@@ -133,6 +137,7 @@ def request_for(method: str, route: str, shop: str | None, syncs: dict) -> tuple
         ("PUT", "/api/shops/{shop}/products/{sku}/sale-prices/{priority}"): {"price": f"{90 + n}"},
         ("POST", "/api/shops/{shop}/syncs/{sync_id}/replay"): {"dry_run": False},
         ("POST", "/api/shops/{shop}/orders"): order_payload(f"m-{n}"),
+        ("POST", "/api/tokens"): {"role": "auditor"},
     }.get((method, route), {})
     return path + query, ({"json": body} if method in ("POST", "PUT", "PATCH") else {})
 
@@ -146,7 +151,7 @@ async def test_every_api_cell_answers_as_the_role_table_says(client, principal):
         if cell_principal != principal:
             continue
         want = expected(principal, method, route, shop)
-        path, body = request_for(method, route, shop, setup["syncs"])
+        path, body = request_for(method, route, shop, setup)
         response = await client.request(method, path, headers=setup["headers"][principal], **body)
         text = await response.text()
         got = response.status
