@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     create_token = token.add_parser("create", parents=[common], help="print a new API token once")
     create_token.add_argument("--role", required=True, choices=["admin", "support", "auditor", "shop"])
     create_token.add_argument("--shop")
+    create_token.add_argument("--name", help="a label shown in token list (who or what holds it)")
     token.add_parser("list", parents=[common], help="every token: id, role, shop, created, revoked")
     revoke_token = token.add_parser("revoke", parents=[common], help="refuse a token from now on")
     revoke_token.add_argument("token_id", help="the 12 characters after kl_ (as token list shows it)")

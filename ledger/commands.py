@@ -45,7 +45,7 @@ async def create_token(settings: Settings, args) -> str:
     async with _database(settings) as database:
         conn = await asyncpg.connect(database.url)
         try:
-            return await create(conn, args.role, args.shop, actor=_cli_actor())
+            return await create(conn, args.role, args.shop, name=args.name, actor=_cli_actor())
         finally:
             await conn.close()
 

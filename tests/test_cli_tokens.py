@@ -68,7 +68,7 @@ def test_token_list_shows_id_role_shop_created_and_revoked_but_never_the_secret_
     status, out, _ = cli("token", "list")
     assert status == 0
     listed = json.loads(out)
-    assert [set(t) for t in listed] == [{"token_id", "role", "shop", "created_at", "revoked_at"}] * 2
+    assert [set(t) for t in listed] == [{"token_id", "name", "role", "shop", "created_at", "revoked_at"}] * 2
     assert [(t["token_id"], t["role"], t["shop"], t["revoked_at"]) for t in listed] == [
         (auditor.split("_")[1], "auditor", None, None), (shop.split("_")[1], "shop", "bolt", None)]
     assert all(t["created_at"] for t in listed)
@@ -136,3 +136,22 @@ def test_creating_and_revoking_a_token_log_one_line_each_with_the_actor_and_the_
     assert len(revoke_lines) == 1 and revoke_lines[0]["token_id"] == token_id
     assert revoke_lines[0]["actor"].startswith("cli")
     assert secret not in err
+
+
+def test_a_token_created_with_a_name_is_listed_and_logged_with_it(cli):
+    """A label for audits: which integration or person a token id in `replayed_by` belongs to."""
+    named = created(cli, "--role", "support", "--name", "Kovács Éva (ügyfélszolgálat)")
+    unnamed = created(cli, "--role", "auditor")
+    listed = {t["token_id"]: t for t in json.loads(cli("token", "list")[1])}
+    assert listed[named.split("_")[1]]["name"] == "Kovács Éva (ügyfélszolgálat)"
+    assert listed[unnamed.split("_")[1]]["name"] is None
+    status, out, err = cli("token", "create", "--role", "auditor", "--name", "importer")
+    assert [json.loads(line)["name"] for line in err.splitlines()
+            if json.loads(line).get("event") == "token_created"] == ["importer"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a\nb", "x" * 101])
+def test_a_token_name_that_is_blank_too_long_or_has_control_characters_is_refused(cli, name):
+    status, out, err = cli("token", "create", "--role", "auditor", "--name", name)
+    assert status == 2 and out == "" and err.startswith("kulcs-ledger: ") and err.count("\n") == 1, err
+    assert json.loads(cli("token", "list")[1]) == []

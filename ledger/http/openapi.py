@@ -208,9 +208,10 @@ SCHEMAS = {
     "Token": _object({
         "token_id": {"type": "string", "pattern": "^[0-9a-f]{12}$",
                      "description": "the 12 characters after kl_; replayed_by names it as token:<id>"},
+        "name": _nullable(STRING),
         "role": {"type": "string", "enum": ["admin", "support", "auditor", "shop"]},
         "shop": _nullable(STRING), "created_at": TIME, "revoked_at": _nullable(TIME),
-    }, required=("token_id", "role", "shop", "created_at", "revoked_at"),
+    }, required=("token_id", "name", "role", "shop", "created_at", "revoked_at"),
         description="An API token as listed: never the token itself or its digest."),
     "TokenCreated": {"allOf": [_ref("Token"), _object({"token": {
         "type": "string", "description": "the bearer token, shown this once (only its digest is kept)"}},
@@ -219,6 +220,8 @@ SCHEMAS = {
         "role": {"type": "string", "enum": ["admin", "support", "auditor", "shop"]},
         "shop": _nullable({"type": "string", "minLength": 1,
                            "description": "the shop it is tied to; required for the shop role"}),
+        "name": _nullable({"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S",
+                           "description": "a label for the token list (who or what holds it); printable"}),
     }, required=("role",), additionalProperties=False),
     "Verification": _object({"ok": BOOLEAN, "checked": {"type": "object"},
                              "problems": _array({"type": "object"}),

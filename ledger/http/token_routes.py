@@ -12,10 +12,10 @@ from ledger.service.tokens import (
     ROLES, UnknownShop, UnknownToken, create_token, list_tokens, listed_token, revoke_token,
 )
 
-CREATE_FIELDS = frozenset({"role", "shop"})
+CREATE_FIELDS = frozenset({"role", "shop", "name"})
 
 
-def _token_request(values: dict) -> tuple[str, str | None]:
+def _token_request(values: dict) -> tuple[str, str | None, str | None]:
     if unknown := sorted(set(values) - CREATE_FIELDS):
         raise json_error(400, f"unknown field(s): {', '.join(unknown)}", unknown)
     role, shop = values.get("role"), values.get("shop")
@@ -23,7 +23,7 @@ def _token_request(values: dict) -> tuple[str, str | None]:
         raise json_error(400, f"role must be one of {', '.join(ROLES)}")
     if shop is not None and (not isinstance(shop, str) or not shop):
         raise json_error(400, "shop must be a shop's Webshopid, or null for every shop")
-    return role, shop
+    return role, shop, values.get("name")  # the name is checked where it is stored
 
 
 async def list_all(request: web.Request) -> web.Response:
@@ -34,10 +34,10 @@ async def list_all(request: web.Request) -> web.Response:
 
 async def create(request: web.Request) -> web.Response:
     who = await require_every_shop(request, ADMIN)
-    role, shop = _token_request(await json_object(request))
+    role, shop, name = _token_request(await json_object(request))
     async with request.app[POOL].acquire() as conn:
         try:
-            token = await create_token(conn, role, shop, actor=who.name)
+            token = await create_token(conn, role, shop, name=name, actor=who.name)
         except UnknownShop as error:
             raise json_error(404, str(error)) from None
         except ValueError as error:

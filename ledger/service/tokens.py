@@ -14,7 +14,8 @@ from ledger.service.secrets import digests_match, new_token, split_token, token_
 
 ROLES = ("admin", "support", "auditor", "shop")
 TOKEN_ID = re.compile(r"[0-9a-f]{12}")  # secrets.token_hex(6), see new_token
-LISTED = ("token_id", "role", "shop", "created_at", "revoked_at")  # never the salt or the digest
+LISTED = ("token_id", "name", "role", "shop", "created_at", "revoked_at")  # never the salt or the digest
+NAME_MAX = 100
 
 log = structlog.get_logger("tokens")
 
@@ -34,8 +35,18 @@ class Principal:
     name: str
 
 
+def _checked_name(name) -> str | None:
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX or not name.isprintable():
+        raise ValueError(f"a token's name is 1 to {NAME_MAX} printable characters, not blank")
+    return name
+
+
 async def create_token(conn: asyncpg.Connection, role: str, shop: str | None, *,
-                       actor: str | None = None) -> str:
+                       name: str | None = None, actor: str | None = None) -> str:
+    """`name`: a label for people reading the token list (who or what holds it); not a secret."""
+    name = _checked_name(name)
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == "shop" and not shop:
@@ -44,9 +55,9 @@ async def create_token(conn: asyncpg.Connection, role: str, shop: str | None, *,
         # A token for a shop that is not registered would let orders in for no shop at all.
         raise UnknownShop(f"no shop {shop}: register it first (kulcs-ledger shop create {shop} ...)")
     token, token_id, salt, digest = new_token()
-    await conn.execute("INSERT INTO api_tokens (token_id, salt, digest, role, shop) VALUES ($1, $2, $3, $4, $5)",
-                       token_id, salt, digest, role, shop)
-    log.info("token_created", token_id=token_id, role=role, shop=shop, actor=actor)
+    await conn.execute("INSERT INTO api_tokens (token_id, salt, digest, role, shop, name)"
+                       " VALUES ($1, $2, $3, $4, $5, $6)", token_id, salt, digest, role, shop, name)
+    log.info("token_created", token_id=token_id, name=name, role=role, shop=shop, actor=actor)
     return token
 
 
@@ -77,7 +88,8 @@ async def revoke_token(conn: asyncpg.Connection, token_id: str, *, actor: str | 
         raise UnknownToken(f"no token {token_id}")
     answer = dict(row)
     if not answer["already"]:
-        log.info("token_revoked", token_id=token_id, role=answer["role"], shop=answer["shop"], actor=actor)
+        log.info("token_revoked", token_id=token_id, name=answer["name"], role=answer["role"],
+                 shop=answer["shop"], actor=actor)
     return answer
 
 

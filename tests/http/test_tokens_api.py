@@ -12,7 +12,7 @@ from tests.conftest import ADMIN
 from tests.http.helpers import make_shop
 from tests.web.conftest import browser  # noqa: F401  (a fixture: one person's cookie jar)
 
-LISTED = {"token_id", "role", "shop", "created_at", "revoked_at"}
+LISTED = {"token_id", "name", "role", "shop", "created_at", "revoked_at"}
 
 
 def bearer(token: str) -> dict:
@@ -44,7 +44,9 @@ async def test_token_create_over_the_api_follows_the_same_rules_as_the_command_l
     await make_shop(client)
     refused = {
         400: [{}, {"role": "owner"}, {"role": "shop"}, {"role": "shop", "shop": ""}, {"role": 1},
-              {"role": "auditor", "shop": 5}, {"role": "auditor", "name": "x"}, {"role": None}],
+              {"role": "auditor", "shop": 5}, {"role": "auditor", "nickname": "x"}, {"role": None},
+              {"role": "auditor", "name": ""}, {"role": "auditor", "name": 5}, {"role": "auditor", "name": "a\x00b"},
+              {"role": "auditor", "name": "x" * 101}],
         404: [{"role": "shop", "shop": "nincs"}, {"role": "auditor", "shop": "nincs"}],
     }
     for status, bodies in refused.items():
@@ -140,3 +142,14 @@ async def test_creating_and_revoking_over_the_api_log_the_admin_who_did_it_and_n
     assert by_event["token_revoked"]["token_id"] == created["token_id"]
     assert by_event["token_revoked"]["actor"] == "bootstrap-admin"
     assert created["token"].split("_", 2)[2] not in stream.getvalue()
+
+
+async def test_a_token_created_with_a_name_answers_and_lists_it(client):
+    response = await client.post("/api/tokens", json={"role": "auditor", "name": "könyvvizsgáló 2026"},
+                                 headers=ADMIN)
+    assert response.status == 201, await response.text()
+    answer = await response.json()
+    assert answer["name"] == "könyvvizsgáló 2026"
+    assert (await listed(client))[answer["token_id"]]["name"] == "könyvvizsgáló 2026"
+    unnamed = await (await client.post("/api/tokens", json={"role": "auditor", "name": None}, headers=ADMIN)).json()
+    assert unnamed["name"] is None
