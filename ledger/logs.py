@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
@@ -10,10 +11,16 @@ SECRET_KEYS = frozenset({"password", "jelszo", "key", "import_password", "token"
 
 
 def drop_secrets(_logger, _method, event_dict):
-    for key in list(event_dict):
+    for key, value in event_dict.items():
         if key.lower() in SECRET_KEYS:
             event_dict[key] = "[redacted]"
+        elif isinstance(value, str) and "kl_" in value:
+            event_dict[key] = _API_TOKEN.sub(r"kl_\1_[redacted]", value)
     return event_dict
+
+
+# An API token pasted where it does not belong (a path, a query): its id stays, to tell which it was.
+_API_TOKEN = re.compile(r"kl_([0-9a-f]{12})_[A-Za-z0-9_-]+")
 
 
 def configure_logging(level: int = logging.INFO, stream=None, *, cache: bool = False) -> None:

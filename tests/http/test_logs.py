@@ -72,3 +72,16 @@ def test_libraries_log_records_are_json_lines_too():
     assert [(line["logger"], line["level"]) for line in lines] == [("asyncpg.pool", "warning"),
                                                                  ("asyncio", "error")]
     assert "ConnectionRefusedError: refused" in lines[0]["exception"]
+
+
+async def test_an_api_token_pasted_where_an_id_goes_is_not_logged(client):
+    """`DELETE /api/tokens/<the whole token>` by mistake: the request line logs the path."""
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    created = await (await client.post("/api/tokens", json={"role": "auditor"}, headers=ADMIN)).json()
+    token = created["token"]
+    assert (await client.delete(f"/api/tokens/{token}", headers=ADMIN)).status in (400, 404)
+    await client.get(f"/api/shops/bolt/products?after={token}", headers=ADMIN)
+    text = stream.getvalue()
+    assert token.split("_", 2)[2] not in text
+    assert f"kl_{created['token_id']}_" in text, "the id stays, to tell which token it was"
