@@ -12,10 +12,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ledger.http.throttle import FAILURE_WINDOW_SECONDS, FAILURES_BEFORE_REFUSAL, FailureCounter  # noqa: F401
 from ledger.service.secrets import verify_secret
 
-FAILURES_BEFORE_REFUSAL = 5
-FAILURE_WINDOW_SECONDS = 60.0
 _VERIFIED_CACHE_SIZE = 4096
 SHOP_ROW_SECONDS = 1.0
 
@@ -42,7 +41,7 @@ class KulcsGate:
     def __init__(self) -> None:
         self._pepper = secrets.token_bytes(32)
         self._verified: OrderedDict[tuple, bool] = OrderedDict()
-        self._failures: dict[tuple[str, str], list[float]] = {}  # (address, shop) -> failure times
+        self._failures = FailureCounter()  # keyed by (address, shop)
         self._shop_rows: dict[str, tuple[float, object]] = {}
 
     async def shop_row(self, shop: str, fetch):
@@ -63,16 +62,13 @@ class KulcsGate:
 
     def retry_after(self, caller: tuple[str, str]) -> int | None:
         """`caller`: (address, shop)."""
-        recent = self._recent_failures(caller)
-        if len(recent) >= FAILURES_BEFORE_REFUSAL:
-            return max(1, int(FAILURE_WINDOW_SECONDS - (time.monotonic() - recent[0])) + 1)
-        return None
+        return self._failures.retry_after(caller)
 
     def failure_delay(self, caller: tuple[str, str]) -> float:
-        return min(2.0, 0.1 * len(self._recent_failures(caller)))
+        return self._failures.failure_delay(caller)
 
     def record_failure(self, caller: tuple[str, str]) -> None:
-        self._failures.setdefault(caller, []).append(time.monotonic())
+        self._failures.record_failure(caller)
 
     def check(self, shop_row, shop: str, creds: Credentials) -> bool:
         if shop_row is None or creds.webshopid is None or creds.password is None:
@@ -96,12 +92,3 @@ class KulcsGate:
         if len(self._verified) > _VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
         return True
-
-    def _recent_failures(self, caller: tuple[str, str]) -> list[float]:
-        cutoff = time.monotonic() - FAILURE_WINDOW_SECONDS
-        recent = [t for t in self._failures.get(caller, []) if t > cutoff]
-        if recent:
-            self._failures[caller] = recent
-        else:
-            self._failures.pop(caller, None)
-        return recent
