@@ -1,12 +1,15 @@
 """Bearer tokens and roles for the JSON API."""
 from __future__ import annotations
 
+import asyncio
 import hmac
 
+import structlog
 from aiohttp import web
 
+from ledger.http.client_address import client_address
 from ledger.http.header_values import is_utf8
-from ledger.http.keys import POOL, SETTINGS
+from ledger.http.keys import POOL, SETTINGS, TOKEN_FAILURES
 from ledger.service.tokens import Principal, principal_for
 
 READERS = frozenset({"admin", "support", "auditor", "shop"})
@@ -14,30 +17,51 @@ AUDITORS = frozenset({"admin", "support", "auditor"})
 SUPPORT = frozenset({"support"})
 ADMIN = frozenset({"admin"})
 SHOP_WRITERS = frozenset({"shop"})
+log = structlog.get_logger("auth")
 
 
-def json_error(status: int, message: str, detail=None) -> web.HTTPException:
+def json_error(status: int, message: str, detail=None, headers: dict | None = None) -> web.HTTPException:
     exception_class = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
-                       404: web.HTTPNotFound, 409: web.HTTPConflict}[status]
+                       404: web.HTTPNotFound, 409: web.HTTPConflict, 429: web.HTTPTooManyRequests}[status]
     return exception_class(text=web.json_response({"error": message, "detail": detail}).text,
-                           content_type="application/json")
+                           content_type="application/json", headers=headers)
+
+
+def token_retry_after(request: web.Request) -> int | None:
+    """Seconds the client's address must wait after too many failed tokens (on /api/ and the sign-in
+    page together), or None: then it may try a token."""
+    return request.app[TOKEN_FAILURES].retry_after(client_address(request))
+
+
+async def token_failed(request: web.Request, where: str) -> None:
+    """Counts a wrong token against the client's address, and answers it a little later each time."""
+    failures, address = request.app[TOKEN_FAILURES], client_address(request)
+    failures.record_failure(address)
+    log.warning("token_auth_failed", where=where, remote=address)
+    await asyncio.sleep(failures.failure_delay(address))
 
 
 async def principal(request: web.Request) -> Principal:
     header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise json_error(401, "a bearer token is required")
     token = header[7:].strip()
-    if not is_utf8(token):
+    if not header.lower().startswith("bearer ") or not token:  # no token: nothing guessed, nothing counted
+        raise json_error(401, "a bearer token is required")
+    if retry_after := token_retry_after(request):  # refused before the token is looked at, right or wrong
+        raise json_error(429, "too many failed tokens from this address", {"retry_after": retry_after},
+                         {"Retry-After": str(retry_after)})
+    found = await _principal_for_token(request, token) if is_utf8(token) else None
+    if found is None:
+        await token_failed(request, "api")
         raise json_error(401, "unknown or revoked token")
+    return found
+
+
+async def _principal_for_token(request: web.Request, token: str) -> Principal | None:
     admin_token = request.app[SETTINGS].admin_token
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Principal("admin", None, "bootstrap-admin")
     async with request.app[POOL].acquire() as conn:
-        found = await principal_for(conn, token)
-    if found is None:
-        raise json_error(401, "unknown or revoked token")
-    return found
+        return await principal_for(conn, token)
 
 
 async def require(request: web.Request, roles: frozenset[str], shop: str | None = None) -> Principal:

@@ -14,8 +14,10 @@ from ledger.http import (
     audit_routes, category_routes, kulcs_routes, ops_routes, order_routes, product_routes, shop_routes, sync_routes,
     token_routes,
 )
-from ledger.http.keys import DATABASE_URL, EMBEDDED_SERVER, EXECUTOR, KULCS_GATE, LEDGER, POOL, PROJECTOR, SETTINGS
+from ledger.http.keys import (DATABASE_URL, EMBEDDED_SERVER, EXECUTOR, KULCS_GATE, LEDGER, POOL, PROJECTOR, SETTINGS,
+                             TOKEN_FAILURES)
 from ledger.http.kulcs_auth import KulcsGate
+from ledger.http.throttle import FailureCounter
 from ledger.http.middleware import request_context
 from ledger.service.ledger_app import LedgerApp
 from ledger.storage.database import eventsourcing_env, locate_database
@@ -90,6 +92,7 @@ def create_app(settings: Settings, database_url: str | None = None, *,
     that start many apps in one process."""
     app = web.Application(middlewares=[request_context], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[TOKEN_FAILURES] = FailureCounter()
     if database_url:
         app[DATABASE_URL] = database_url
     app.cleanup_ctx.extend([database_ctx, pool_ctx, ledger_ctx, projector_ctx])

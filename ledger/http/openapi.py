@@ -1,7 +1,7 @@
 """The OpenAPI 3.0 description of the JSON API (api.md), served at GET /api/openapi.json without auth.
 
 Built as a plain dict: every /api route with its parameters, request body and answers, including the
-error shape {"error", "detail"} and the 401/403/404/503 answers every authenticated route can give.
+error shape {"error", "detail"} and the 401/403/404/429/503 answers every authenticated route can give.
 Each operation names the roles that may call it in `x-roles` (api_auth.py enforces them).
 """
 from __future__ import annotations
@@ -254,6 +254,9 @@ RESPONSES = {
     "NotFound": _json(_ref("Error"), "No such shop, product, sync, order or token."),
     "Conflict": _json(_ref("Error"), "It exists already with different content."),
     "Unavailable": _json(_ref("Error"), "The database is unreachable: retry later.", RETRY_AFTER),
+    "TooManyFailures": _json(_ref("Error"), "Too many failed tokens from this address (five in a minute, on"
+                             " the API and the sign-in page together): refused, right token or wrong, until"
+                             " Retry-After has passed.", RETRY_AFTER),
 }
 
 
@@ -296,7 +299,9 @@ def _operation(summary: str, roles: list[str] | None, responses: dict, *, parame
         operation["x-roles"] = roles
         operation["description"] = f"Roles: {', '.join(roles)}."
     names = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
-             "409": "Conflict", "503": "Unavailable"}
+             "409": "Conflict", "429": "TooManyFailures", "503": "Unavailable"}
+    if "401" in errors:  # a bearer token is checked: so is how many wrong ones came from the address
+        errors = (*errors, "429")
     for code in errors:
         operation["responses"].setdefault(code, _error(names[code]))
     return operation

@@ -16,9 +16,11 @@ KULCS = {**basic("bolt", "kulcs-jelszo"), "Content-Type": "text/xml"}
 
 
 class Browser:
-    def __init__(self, client) -> None:
+    def __init__(self, client, address: str | None = None) -> None:
+        """`address`: the local address to send from (a sign-in's failures are counted per address)."""
         self.client = client
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        connector = aiohttp.TCPConnector(local_addr=(address, 0)) if address else None
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector)
 
     def url(self, path: str) -> str:
         return str(self.client.make_url(path))

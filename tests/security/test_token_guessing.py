@@ -1,0 +1,111 @@
+"""Guessing tokens: failed bearer tokens on /api/ and failed sign-ins on /ui/ are counted together per
+client address (they guess the same secrets); each failure is slowed a little more, and after five in a
+minute that address is answered 429 with Retry-After for every token, right or wrong, until the window
+passes. A request without a token guesses nothing and is not counted."""
+from __future__ import annotations
+
+import json
+import time
+
+from ledger.http.keys import POOL
+from ledger.http.throttle import FAILURES_BEFORE_REFUSAL
+from ledger.service.tokens import create_token
+from tests.conftest import ADMIN, ADMIN_TOKEN
+from tests.http.helpers import basic, fresh_address, request_from
+from tests.web.conftest import browser  # noqa: F401  (a fixture: one person's cookie jar)
+
+WRONG = {"Authorization": "Bearer kl_nope_nope"}
+
+
+async def api_get(client, address: str, headers: dict, path: str = "/api/shops"):
+    return await request_from(client, address, "GET", path, headers=headers)
+
+
+def assert_refused(status, headers, body) -> None:
+    assert status == 429, (status, body[:300])
+    assert int(headers["Retry-After"]) > 0, headers
+
+
+async def test_guessing_api_tokens_from_one_address_is_refused_429_after_five_failures_even_with_the_right_token(client):
+    guesser, took = fresh_address(), []
+    for _ in range(FAILURES_BEFORE_REFUSAL):
+        started = time.monotonic()
+        status, _, body = await api_get(client, guesser, WRONG)
+        took.append(time.monotonic() - started)
+        assert status == 401, body
+    assert took[-1] > took[0] + 0.2, f"failures are slowed down: {took}"
+    for headers in (WRONG, ADMIN):
+        status, answer_headers, body = await api_get(client, guesser, headers)
+        assert_refused(status, answer_headers, body)
+        error = json.loads(body)
+        assert set(error) == {"error", "detail"} and error["error"], error
+        assert answer_headers["Content-Type"].startswith("application/json")
+    status, _, _ = await api_get(client, fresh_address(), ADMIN)
+    assert status == 200, "another address is not refused"
+
+
+async def test_revoked_and_malformed_tokens_count_as_failures_too(client):
+    async with client.server.app[POOL].acquire() as conn:
+        revoked = await create_token(conn, "auditor", None)
+        await conn.execute("UPDATE api_tokens SET revoked_at = now() WHERE token_id = $1", revoked.split("_")[1])
+    guesser = fresh_address()
+    attempts = [{"Authorization": f"Bearer {revoked}"}, {"Authorization": f"Bearer {ADMIN_TOKEN.upper()}"},
+                {"Authorization": f"Bearer {ADMIN_TOKEN}x"}, {"Authorization": "Bearer kl_a_b"}, WRONG]
+    assert len(attempts) == FAILURES_BEFORE_REFUSAL
+    for headers in attempts:
+        assert (await api_get(client, guesser, headers))[0] == 401, headers
+    assert_refused(*await api_get(client, guesser, ADMIN))
+
+
+async def test_requests_without_a_bearer_token_are_not_counted_as_guesses(client):
+    address = fresh_address()
+    nothing = [{}, basic("bolt", "jelszo"), {"Authorization": "Bearer"}, {"Authorization": "Bearer  "}]
+    for headers in nothing * FAILURES_BEFORE_REFUSAL:
+        status, _, _ = await api_get(client, address, headers)
+        assert status == 401
+    assert (await api_get(client, address, ADMIN))[0] == 200
+
+
+async def sign_in_from(browser, token: str):
+    me = browser
+    response = await me.post("/ui/sign-in", {"csrf": await me.csrf(), "token": token, "next": "/ui/"})
+    return response.status, response.headers, await response.read()
+
+
+async def test_guessing_tokens_on_the_sign_in_page_is_refused_429_after_five_failures_even_with_the_right_token(
+        client, browser):
+    guesser = browser(fresh_address())
+    took = []
+    for _ in range(FAILURES_BEFORE_REFUSAL):
+        started = time.monotonic()
+        status, _, body = await sign_in_from(guesser, "kl_nope_nope")
+        took.append(time.monotonic() - started)
+        assert status == 401, body[:300]
+    assert took[-1] > took[0] + 0.2, f"failures are slowed down: {took}"
+    for token in ("kl_nope_nope", ADMIN_TOKEN):
+        status, headers, body = await sign_in_from(guesser, token)
+        assert_refused(status, headers, body)
+        assert headers["Content-Type"].startswith("text/html") and b"<html" in body.lower(), body[:300]
+    assert (await guesser.get("/ui/")).status == 303, "the right token refused: not signed in"
+    assert (await sign_in_from(browser(fresh_address()), ADMIN_TOKEN))[0] == 303, "another address signs in"
+
+
+async def test_failed_api_tokens_and_failed_sign_ins_share_one_count_per_address(client, browser):
+    address = fresh_address()
+    for _ in range(3):
+        assert (await api_get(client, address, WRONG))[0] == 401
+    guesser = browser(address)
+    for _ in range(2):
+        assert (await sign_in_from(guesser, "kl_nope_nope"))[0] == 401
+    assert_refused(*await sign_in_from(guesser, ADMIN_TOKEN))
+    assert_refused(*await api_get(client, address, ADMIN))
+
+
+async def test_a_signed_in_session_is_not_refused_for_its_addresss_failed_guesses(client, browser):
+    """The count refuses new sign-ins and bearer tokens; a session already signed in goes on."""
+    address = fresh_address()
+    me = browser(address)
+    assert (await sign_in_from(me, ADMIN_TOKEN))[0] == 303
+    for _ in range(FAILURES_BEFORE_REFUSAL):
+        assert (await api_get(client, address, WRONG))[0] == 401
+    assert (await me.get("/ui/")).status == 200
