@@ -1,9 +1,12 @@
 """Settings from the command line and the environment."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class Settings:
     # the next one, so a group is at most this many syncs; 16 measured best for small pushes on 2 cores.
     write_threads: int = 16
     public_base_url: str | None = None
+    # reverse proxies whose X-Forwarded-For is believed (ledger/http/client_address.py); none by default
+    trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -31,6 +36,8 @@ class Settings:
             max_rows=_positive_int(env, "KULCS_LEDGER_MAX_ROWS", 200_000),
             public_base_url=env.get("KULCS_LEDGER_PUBLIC_URL") or None,
             write_threads=_positive_int(env, "KULCS_LEDGER_WRITE_THREADS", 16),
+            trusted_proxies=trusted_networks(env.get("KULCS_LEDGER_TRUSTED_PROXIES"),
+                                             "KULCS_LEDGER_TRUSTED_PROXIES"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -48,3 +55,17 @@ def _positive_int(env, name: str, default: int) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive whole number, not {text!r}")
     return value
+
+
+def trusted_networks(text: str | None, name: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDR networks ("10.0.0.1, 192.168.0.0/16"); unset or empty: none.
+    A ValueError naming the variable otherwise."""
+    networks = []
+    for item in (text or "").split(","):
+        if item := item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"{name} must be comma-separated IP addresses or networks"
+                                 f" (e.g. 10.0.0.1, 192.168.0.0/16), not {text!r}") from None
+    return tuple(networks)

@@ -61,7 +61,8 @@ def test_a_data_dir_that_is_a_file_is_one_line_and_status_2(monkeypatch, capsys,
 
 @pytest.mark.parametrize("name, value", [("KULCS_LEDGER_MAX_ROWS", "lots"),
                                          ("KULCS_LEDGER_WRITE_THREADS", "0"),
-                                         ("KULCS_LEDGER_MAX_BODY_BYTES", "-1")])
+                                         ("KULCS_LEDGER_MAX_BODY_BYTES", "-1"),
+                                         ("KULCS_LEDGER_TRUSTED_PROXIES", "10.0.0.1, proxy.example.hu")])
 def test_a_bad_setting_in_the_environment_is_named(monkeypatch, capsys, name, value):
     monkeypatch.setenv("DATABASE_URL", refused_url())
     monkeypatch.setenv(name, value)

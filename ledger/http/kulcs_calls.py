@@ -8,6 +8,7 @@ from uuid import uuid4
 import structlog
 from aiohttp import web
 
+from ledger.http.client_address import client_address
 from ledger.http.commands import run_command
 from ledger.http.keys import KULCS_GATE, POOL, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
@@ -37,9 +38,10 @@ def xml_error(status: int, message: str, headers: dict | None = None) -> web.HTT
 async def authenticated_shop(request: web.Request, fields: dict[str, str]):
     """The shop's row if the call carries its credentials; raises an XML 401/429 otherwise."""
     gate = request.app[KULCS_GATE]
-    address, shop = request.remote or "?", request.match_info["shop"]
-    # Counted per address and shop: behind a reverse proxy every call comes from the proxy's address,
-    # and one shop's wrong password must not get every other shop refused.
+    address, shop = client_address(request), request.match_info["shop"]
+    # Counted per address and shop: behind a reverse proxy that is not in KULCS_LEDGER_TRUSTED_PROXIES
+    # every call comes from the proxy's address, and one shop's wrong password must not get every other
+    # shop refused.
     if retry_after := gate.retry_after((address, shop)):
         raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
     credentials = credentials_from(request.headers.get("Authorization"), {**request.query, **fields})

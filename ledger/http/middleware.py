@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
+from ledger.http.client_address import client_address
 from ledger.http.metrics import REQUEST_SECONDS, REQUESTS, route_of
 from ledger.http.outage import RETRY_AFTER_SECONDS, STORAGE_DOWN, UNSTORABLE_INPUT
 from ledger.service.ledger_app import Contended
@@ -101,4 +102,4 @@ async def request_context(request: web.Request, handler):
         REQUEST_SECONDS.labels(request.method, route).observe(elapsed)
         event, fields = request.get(LOG_LINE, ("request", {}))
         log.info(event, method=request.method, path=request.path, status=status,
-                 duration_ms=round(elapsed * 1000, 1), remote=request.remote, **fields)
+                 duration_ms=round(elapsed * 1000, 1), remote=client_address(request), **fields)

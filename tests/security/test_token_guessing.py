@@ -4,14 +4,21 @@ minute that address is answered 429 with Retry-After for every token, right or w
 passes. A request without a token guesses nothing and is not counted."""
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import time
 
+import pytest
+
+from ledger.config import trusted_networks
 from ledger.http.keys import POOL
 from ledger.http.throttle import FAILURES_BEFORE_REFUSAL
+from ledger.logs import configure_logging
 from ledger.service.tokens import create_token
 from tests.conftest import ADMIN, ADMIN_TOKEN
-from tests.http.helpers import basic, fresh_address, request_from
+from tests.http.helpers import basic, fresh_address, make_shop, request_from
+from tests.kulcs_docs import product_xml
 from tests.web.conftest import browser  # noqa: F401  (a fixture: one person's cookie jar)
 
 WRONG = {"Authorization": "Bearer kl_nope_nope"}
@@ -109,3 +116,64 @@ async def test_a_signed_in_session_is_not_refused_for_its_addresss_failed_guesse
     for _ in range(FAILURES_BEFORE_REFUSAL):
         assert (await api_get(client, address, WRONG))[0] == 401
     assert (await me.get("/ui/")).status == 200
+
+
+# --- behind a reverse proxy: the client's address from X-Forwarded-For, only from a trusted proxy -----
+
+@pytest.fixture
+async def proxied(aiohttp_client, settings, db_url):
+    """The service behind a reverse proxy at 127.0.0.9 (KULCS_LEDGER_TRUSTED_PROXIES)."""
+    from ledger.http.app import create_app
+
+    trusted = trusted_networks("127.0.0.9", "KULCS_LEDGER_TRUSTED_PROXIES")
+    return await aiohttp_client(create_app(dataclasses.replace(settings, trusted_proxies=trusted), db_url))
+
+
+PROXY = "127.0.0.9"
+
+
+def forwarded_for(address: str, headers: dict) -> dict:
+    return {**headers, "X-Forwarded-For": address}
+
+
+async def test_behind_a_trusted_proxy_guesses_are_counted_per_forwarded_client(proxied):
+    client = proxied
+    for n in range(FAILURES_BEFORE_REFUSAL):  # a spoofed left part changes nothing: the proxy appended the right
+        assert (await api_get(client, PROXY, forwarded_for(f"6.6.6.{n}, 198.51.100.1", WRONG)))[0] == 401
+    assert_refused(*await api_get(client, PROXY, forwarded_for("198.51.100.1", ADMIN)))
+    assert (await api_get(client, PROXY, forwarded_for("198.51.100.2", ADMIN)))[0] == 200, \
+        "another client behind the same proxy is not refused"
+
+
+async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(proxied):
+    client, guesser = proxied, fresh_address()
+    for n in range(FAILURES_BEFORE_REFUSAL):
+        assert (await api_get(client, guesser, forwarded_for(f"198.51.100.{n}", WRONG)))[0] == 401
+    assert_refused(*await api_get(client, guesser, forwarded_for("198.51.100.99", ADMIN)))
+
+
+async def test_kulcs_failures_behind_a_trusted_proxy_are_counted_per_forwarded_client(proxied):
+    client = proxied
+    await make_shop(client, password="kulcs-jelszo-123", sync_type="full")
+    body = product_xml([{"termekkod": "A", "ar": "1"}])
+
+    async def push(address: str, password: str) -> int:
+        headers = {**basic("bolt", password), "Content-Type": "text/xml", "X-Forwarded-For": address}
+        return (await request_from(client, PROXY, "POST", "/kulcs/bolt/products", data=body, headers=headers))[0]
+    for _ in range(FAILURES_BEFORE_REFUSAL):
+        assert await push("198.51.100.1", "rossz") == 401
+    assert await push("198.51.100.1", "kulcs-jelszo-123") == 429
+    assert await push("198.51.100.2", "kulcs-jelszo-123") == 200
+
+
+async def test_the_request_log_line_names_the_forwarded_client_behind_a_trusted_proxy(proxied):
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    try:
+        await api_get(proxied, PROXY, forwarded_for("198.51.100.7", ADMIN))
+        await api_get(proxied, "127.0.0.1", forwarded_for("198.51.100.8", ADMIN))
+    finally:
+        configure_logging()
+    remotes = [json.loads(line).get("remote") for line in stream.getvalue().splitlines()
+               if json.loads(line).get("path") == "/api/shops"]
+    assert remotes == ["198.51.100.7", "127.0.0.1"], remotes
