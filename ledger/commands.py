@@ -23,6 +23,17 @@ async def _database(settings: Settings):
     yield database
 
 
+@contextlib.asynccontextmanager
+async def _connection(settings: Settings):
+    """One connection to the migrated database, closed after the command."""
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+
 async def _known_shop(conn, shop: str) -> None:
     """As the JSON API's 404: a shop that is not registered is an error, not an empty answer."""
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
@@ -42,37 +53,26 @@ async def migrate(settings: Settings, _args) -> str:
 async def create_token(settings: Settings, args) -> str:
     from ledger.service.tokens import create_token as create
 
-    async with _database(settings) as database:
-        conn = await asyncpg.connect(database.url)
-        try:
-            return await create(conn, args.role, args.shop, name=args.name, actor=_cli_actor())
-        finally:
-            await conn.close()
+    async with _connection(settings) as conn:
+        return await create(conn, args.role, args.shop, name=args.name, actor=_cli_actor())
 
 
 async def list_tokens(settings: Settings, _args) -> list:
     from ledger.read.formats import plain
     from ledger.service.tokens import list_tokens as listed
 
-    async with _database(settings) as database:
-        conn = await asyncpg.connect(database.url)
-        try:
-            return plain(await listed(conn))
-        finally:
-            await conn.close()
+    async with _connection(settings) as conn:
+        return plain(await listed(conn))
 
 
 async def revoke_token(settings: Settings, args) -> str:
     from ledger.service.tokens import UnknownToken, revoke_token as revoke
 
-    async with _database(settings) as database:
-        conn = await asyncpg.connect(database.url)
+    async with _connection(settings) as conn:
         try:
             revoked = await revoke(conn, args.token_id, actor=_cli_actor())
         except UnknownToken as error:
             raise ValueError(str(error)) from None
-        finally:
-            await conn.close()
     if revoked["already"]:
         return f"token {args.token_id} was already revoked at {revoked['revoked_at'].isoformat()}"
     return f"token {args.token_id} revoked"
@@ -117,26 +117,18 @@ async def rebuild_projections(settings: Settings, args) -> dict:
 async def projection_status(settings: Settings, _args) -> list:
     from projections.runner import status
 
-    async with _database(settings) as database:
-        conn = await asyncpg.connect(database.url)
-        try:
-            return [await status(conn)]
-        finally:
-            await conn.close()
+    async with _connection(settings) as conn:
+        return [await status(conn)]
 
 
 async def history(settings: Settings, args) -> list:
     from ledger.storage.json_codecs import init_connection
     from ledger.read.products import field_history
 
-    async with _database(settings) as database:
-        conn = await asyncpg.connect(database.url)
-        try:
-            await init_connection(conn)
-            await _known_shop(conn, args.shop)
-            return await field_history(conn, args.shop, args.sku)
-        finally:
-            await conn.close()
+    async with _connection(settings) as conn:
+        await init_connection(conn)
+        await _known_shop(conn, args.shop)
+        return await field_history(conn, args.shop, args.sku)
 
 
 async def replay(settings: Settings, args) -> dict:
