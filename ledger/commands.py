@@ -8,6 +8,7 @@ import sys
 import asyncpg
 
 from ledger.config import Settings
+from ledger.read.shops import shop_exists
 from ledger.storage.database import eventsourcing_env, locate_database
 from migrations.runner import apply_migrations
 
@@ -36,7 +37,7 @@ async def _connection(settings: Settings):
 
 async def _known_shop(conn, shop: str) -> None:
     """As the JSON API's 404: a shop that is not registered is an error, not an empty answer."""
-    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
+    if not await shop_exists(conn, shop):
         raise ValueError(f"no shop {shop}")
 
 

@@ -3,6 +3,7 @@ with nothing in it yet. Asked only when the answer is empty, so a shop with data
 from __future__ import annotations
 
 from ledger.http.api_auth import json_error
+from ledger.read.shops import shop_exists
 
 
 async def unless_unknown_shop(conn, shop: str, found):
@@ -12,5 +13,5 @@ async def unless_unknown_shop(conn, shop: str, found):
 
 
 async def known_shop(conn, shop: str) -> None:
-    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM shops WHERE webshopid = $1)", shop):
+    if not await shop_exists(conn, shop):
         raise json_error(404, f"no shop {shop}")

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ledger.http.throttle import FAILURE_WINDOW_SECONDS, FAILURES_BEFORE_REFUSAL, FailureCounter  # noqa: F401
+from ledger.http.throttle import FailureCounter
 from ledger.service.secrets import verify_secret
 
 _VERIFIED_CACHE_SIZE = 4096
@@ -41,7 +41,7 @@ class KulcsGate:
     def __init__(self) -> None:
         self._pepper = secrets.token_bytes(32)
         self._verified: OrderedDict[tuple, bool] = OrderedDict()
-        self._failures = FailureCounter()  # keyed by (address, shop)
+        self.failures = FailureCounter()  # keyed by (address, shop)
         self._shop_rows: dict[str, tuple[float, object]] = {}
 
     async def shop_row(self, shop: str, fetch):
@@ -59,16 +59,6 @@ class KulcsGate:
 
     def forget(self, shop: str) -> None:
         self._shop_rows.pop(shop, None)
-
-    def retry_after(self, caller: tuple[str, str]) -> int | None:
-        """`caller`: (address, shop)."""
-        return self._failures.retry_after(caller)
-
-    def failure_delay(self, caller: tuple[str, str]) -> float:
-        return self._failures.failure_delay(caller)
-
-    def record_failure(self, caller: tuple[str, str]) -> None:
-        self._failures.record_failure(caller)
 
     def check(self, shop_row, shop: str, creds: Credentials) -> bool:
         if shop_row is None or creds.webshopid is None or creds.password is None:

@@ -14,7 +14,7 @@ from lxml import etree
 
 from ledger.http.app import create_app
 from ledger.http.keys import POOL
-from ledger.http.kulcs_auth import FAILURES_BEFORE_REFUSAL
+from ledger.http.throttle import FAILURES_BEFORE_REFUSAL
 from ledger.logs import configure_logging
 from ledger.service.tokens import create_token
 from tests.counts import report_count
