@@ -124,12 +124,15 @@ async def projection_status(settings: Settings, _args) -> list:
 
 async def history(settings: Settings, args) -> list:
     from ledger.storage.json_codecs import init_connection
-    from ledger.read.products import field_history
+    from ledger.read.products import field_history, product_exists
 
     async with _connection(settings) as conn:
         await init_connection(conn)
         await _known_shop(conn, args.shop)
-        return await field_history(conn, args.shop, args.sku)
+        changes = await field_history(conn, args.shop, args.sku)
+        if not changes and not await product_exists(conn, args.shop, args.sku):
+            raise ValueError(f"no product {args.sku} in shop {args.shop}")
+        return changes
 
 
 async def replay(settings: Settings, args) -> dict:

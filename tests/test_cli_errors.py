@@ -92,6 +92,14 @@ def test_history_and_verify_of_a_shop_that_is_not_registered_are_refused(monkeyp
     assert capsys.readouterr().err == "kulcs-ledger: no shop nosuch\n"
 
 
+def test_history_of_a_sku_the_shop_never_had_is_refused(monkeypatch, capsys, db_url):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["shop", "create", "bolt", "--password", "kulcs-jelszo-123"]) == 0
+    capsys.readouterr()
+    assert main(["history", "bolt", "KS-1"]) == 2
+    assert capsys.readouterr().err == "kulcs-ledger: no product KS-1 in shop bolt\n"
+
+
 @pytest.mark.parametrize("name, field", [("KULCS_LEDGER_MAX_ROWS", "max_rows"),
                                          ("KULCS_LEDGER_WRITE_THREADS", "write_threads"),
                                          ("KULCS_LEDGER_MAX_BODY_BYTES", "max_body_bytes")])

@@ -9,7 +9,7 @@ from ledger.http.commands import run_command
 from ledger.http.csv_answers import csv_response
 from ledger.http.json_body import json_object
 from ledger.http.keys import LEDGER, POOL, PROJECTOR
-from ledger.http.known_shops import unless_unknown_shop
+from ledger.http.known_shops import unless_unknown_product, unless_unknown_shop
 from ledger.http.query_params import int_param, time_param
 from ledger.read import products as read
 from ledger.service.shop_products import put_shop_product
@@ -46,7 +46,7 @@ async def history(request: web.Request) -> web.Response:
     shop, sku = request.match_info["shop"], request.match_info["sku"]
     await require(request, READERS, shop)
     async with request.app[POOL].acquire() as conn:
-        changes = await unless_unknown_shop(conn, shop, await read.field_history(conn, shop, sku))
+        changes = await unless_unknown_product(conn, shop, sku, await read.field_history(conn, shop, sku))
     if request.query.get("format") != "csv":
         return web.json_response(changes)
     return csv_response(read.history_csv_rows(changes), read.HISTORY_CSV_COLUMNS, f"{sku}-history.csv")
@@ -56,7 +56,7 @@ async def price_history(request: web.Request) -> web.Response:
     shop, sku = request.match_info["shop"], request.match_info["sku"]
     await require(request, READERS, shop)
     async with request.app[POOL].acquire() as conn:
-        points = await unless_unknown_shop(conn, shop, await read.price_history(conn, shop, sku))
+        points = await unless_unknown_product(conn, shop, sku, await read.price_history(conn, shop, sku))
     if request.query.get("format") != "csv":
         return web.json_response(points)
     return csv_response(read.price_csv_rows(points), read.PRICE_CSV_COLUMNS, f"{sku}-prices.csv")

@@ -18,6 +18,11 @@ async def product(conn, shop: str, sku: str) -> dict | None:
     return product_json(row, categories)
 
 
+async def product_exists(conn, shop: str, sku: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM product_view WHERE shop = $1 AND sku = $2)",
+                               shop, sku)
+
+
 async def products(conn, shop: str, *, changed_since: datetime | None, after: str | None,
                    limit: int) -> list[dict]:
     rows = await conn.fetch(

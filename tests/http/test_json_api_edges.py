@@ -10,7 +10,8 @@ from ledger.http.json_body import MAX_JSON_BYTES
 from ledger.http.keys import LEDGER, POOL
 from ledger.service.tokens import create_token
 from tests.conftest import ADMIN
-from tests.http.helpers import make_shop, settled
+from tests.http.helpers import basic, make_shop, settled
+from tests.kulcs_docs import product_xml
 from tests.order_payloads import order_payload
 
 JSON = {"Content-Type": "application/json"}
@@ -137,8 +138,16 @@ async def test_reading_an_order_whose_shop_has_no_row_answers_404(client):
 
 # 4. Client text in a download's file name never breaks the answer.
 
+async def pushed_product(client, sku: str) -> None:
+    await make_shop(client, sync_type="full")
+    pushed = await client.post("/kulcs/bolt/products", data=product_xml([{"termekkod": sku, "ar": "100"}]),
+                               headers={**basic("bolt", "kulcs-jelszo"), "Content-Type": "text/xml"})
+    assert pushed.status == 200
+    await settled(client)
+
+
 async def test_csv_download_with_a_newline_in_the_sku_answers_a_safe_file_name(client):
-    await make_shop(client)
+    await pushed_product(client, "A\nB")
     response = await client.get("/api/shops/bolt/products/A%0AB/price-history?format=csv", headers=ADMIN)
     assert response.status == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="A_B-prices.csv"'
@@ -146,7 +155,7 @@ async def test_csv_download_with_a_newline_in_the_sku_answers_a_safe_file_name(c
 
 
 async def test_csv_download_with_a_non_ascii_sku_names_the_file_in_rfc_5987_form(client):
-    await make_shop(client)
+    await pushed_product(client, 'Szék"')
     response = await client.get('/api/shops/bolt/products/Sz%C3%A9k%22/price-history?format=csv',
                                 headers=ADMIN)
     assert response.status == 200
