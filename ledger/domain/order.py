@@ -10,6 +10,25 @@ KULCS_STATUSES = ("invoiced", "delivery_note")
 ORDER_STATUSES = ("pending", "confirmed", *KULCS_STATUSES, "cancelled")
 
 
+class StoredInKulcs(Exception):
+    """The shop may not cancel an order Kulcs has confirmed: neither U2 nor U3 can tell Kulcs of a
+    cancellation, so the two would silently disagree; it is cancelled in Kulcs instead."""
+
+    def __init__(self, order_id: str, document_number: str | None, kulcs_status: str | None) -> None:
+        stored_as = ", ".join(filter(None, (document_number, kulcs_status)))
+        super().__init__(f"order {order_id} is confirmed by Kulcs" + (f" ({stored_as})" if stored_as else ""))
+        self.detail = {
+            "order_id": order_id, "document_number": document_number, "kulcs_status": kulcs_status,
+            "resolution": "cancel it in Kulcs" + (f" (document {document_number})" if document_number else "")
+                          + ": Kulcs is not told of an order cancelled in the shop"}
+
+
+def check_cancellable(order_id: str, *, confirmed: bool, document_number: str | None,
+                      kulcs_status: str | None) -> None:
+    if confirmed:
+        raise StoredInKulcs(order_id, document_number, kulcs_status)
+
+
 class Order(Aggregate):
     TOPIC = "kulcs-ledger:Order"
 

@@ -439,8 +439,9 @@ def _paths() -> dict:
         },
         f"{shop}/orders/{{order_id}}/cancel": {
             "parameters": [SHOP_P, ORDER_P],
-            "post": _operation("Cancel an order", SHOP, {"200": _json(_ref("Order"), "The order.")},
-                               errors=("400", "401", "403", "404", "503"), tag="orders"),
+            "post": _operation("Cancel an order (refused with 409 once Kulcs has confirmed it: cancel it in"
+                               " Kulcs)", SHOP, {"200": _json(_ref("Order"), "The order.")},
+                               errors=("400", "401", "403", "404", "409", "503"), tag="orders"),
         },
         "/api/tokens": {
             "get": _operation("Every API token, revoked ones too (never the token or its digest)", ADMIN,

@@ -38,7 +38,7 @@ async def cancel(request: web.Request) -> web.Response:
     try:
         await run_command(request, cancel_order, request.app[LEDGER], shop, order_id, who.name)
     except ShopError as error:
-        raise json_error(error.status, str(error)) from None
+        raise json_error(error.status, str(error), error.detail) from None
     return web.json_response(await _settled_order(request, shop, order_id))
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from ledger.domain.ids import order_id as order_uuid
-from ledger.domain.order import Order
+from ledger.domain.order import Order, StoredInKulcs, check_cancellable
 from ledger.domain.orders import OrderInvalid, parse_order
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.service.shops import ShopError
@@ -64,6 +64,11 @@ def _cancel_once(app, shop, order_id, actor) -> bool:
         raise ShopError(f"no order {order_id}", status=404)
     if existing.status == "cancelled":
         return False
+    try:
+        check_cancellable(order_id, confirmed=existing.confirmed, document_number=existing.document_number,
+                          kulcs_status=existing.kulcs_status)
+    except StoredInKulcs as refused:
+        raise ShopError(str(refused), status=409, detail=refused.detail) from None
     event = Order.Cancelled(originator_id=existing.order_uuid, originator_version=existing.version + 1,
                             timestamp=datetime.now(timezone.utc), actor=actor)
     app.save_events(event, state_writes=[write_order_states(

@@ -13,9 +13,10 @@ from ledger.storage.state_writes import write_shop_row
 
 
 class ShopError(ValueError):
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, detail=None) -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail
 
 
 DEFAULTS = {"sync_type": "stock_price", "shipping_sku": None, "payment_fee_sku": None,
