@@ -50,7 +50,11 @@ def _confirm_once(app, call, confirmations, render, key, dry_run=False) -> Answe
             counts["rejected"] += 1
             errors.append({"row": c.index, "sku": c.order_id, "reason": reason, "kind": "rejected"})
             continue
-        if c.status_error:  # Kulcs has stored the order: leaving it in U2 would hand it over again
+        if state.status == "cancelled":  # Kulcs stored it all the same: only this answer tells its user
+            told = "; ".join(filter(None, ("a megrendelést a webshop visszavonta", c.status_error)))
+            errors.append({"row": c.index, "sku": c.order_id, "kind": "cancelled_in_shop",
+                           "reason": f"{told} (visszaigazolva, a Kulcsban kell sztornózni)"})
+        elif c.status_error:  # Kulcs has stored the order: leaving it in U2 would hand it over again
             errors.append({"row": c.index, "sku": c.order_id, "kind": "status_unknown",
                            "reason": f"{c.status_error} (visszaigazolva, a státusz nem változott)"})
         new_status = c.status or state.kulcs_status
