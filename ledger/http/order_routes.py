@@ -28,7 +28,7 @@ async def place(request: web.Request) -> web.Response:
     try:
         order_id, new = await run_command(request, place_order, request.app[LEDGER], shop, payload, who.name)
     except ShopError as error:
-        raise json_error(error.status, str(error)) from None
+        raise json_error(error.status, str(error), error.detail) from None
     return web.json_response(await _settled_order(request, shop, order_id), status=201 if new else 200)
 
 

@@ -31,7 +31,7 @@ def place_order(app: LedgerApp, shop: str, payload: dict, actor: str) -> tuple[s
     try:
         order = parse_order(payload)
     except OrderInvalid as error:
-        raise ShopError(str(error)) from None
+        raise ShopError(str(error), detail=error.detail) from None
     return retry_on_conflict(lambda: _place_once(app, shop, order, payload, actor))
 
 

@@ -214,3 +214,15 @@ async def test_an_orders_status_moves_with_kulcs_confirmation_and_its_statusz(cl
     await client.post("/api/shops/bolt/orders/3/cancel", headers=shop)
     assert await status("3") == "cancelled"
     assert (await download(client)).find("megrendeles") is None
+
+
+async def test_an_invalid_order_answers_400_whose_detail_names_the_field(client):
+    """The webshop's developer sees which field to mend, and for a total what was computed."""
+    await make_shop(client)
+    shop = await shop_headers(client)
+    no_lines = await client.post("/api/shops/bolt/orders", json=order_payload("1", lines=[]), headers=shop)
+    assert no_lines.status == 400
+    assert (await no_lines.json())["detail"]["field"] == "lines"
+    wrong_total = await client.post("/api/shops/bolt/orders", json=order_payload("2", total="1.00"), headers=shop)
+    assert wrong_total.status == 400
+    assert (await wrong_total.json())["detail"] == {"field": "total", "given": "1.00", "computed": "25400.00"}
