@@ -10,6 +10,7 @@ from aiohttp import web
 from ledger.http.client_address import client_address
 from ledger.http.header_values import is_utf8
 from ledger.http.keys import POOL, SETTINGS, TOKEN_FAILURES
+from ledger.http.throttle import Attempt
 from ledger.service.tokens import Principal, principal_for
 
 READERS = frozenset({"admin", "support", "auditor", "shop"})
@@ -27,18 +28,18 @@ def json_error(status: int, message: str, detail=None, headers: dict | None = No
                            content_type="application/json", headers=headers)
 
 
-def token_retry_after(request: web.Request) -> int | None:
-    """Seconds the client's address must wait after too many failed tokens (on /api/ and the sign-in
-    page together), or None: then it may try a token."""
-    return request.app[TOKEN_FAILURES].retry_after(client_address(request))
+def token_attempt(request: web.Request) -> Attempt:
+    """A token tried from the client's address, counted with the address's other tokens (on /api/ and
+    the sign-in page together): `async with token_attempt(request) as attempt`; refused while
+    `attempt.retry_after`, right token or wrong."""
+    return request.app[TOKEN_FAILURES].attempt(client_address(request))
 
 
-async def token_failed(request: web.Request, where: str) -> None:
+async def token_failed(request: web.Request, attempt: Attempt, where: str) -> None:
     """Counts a wrong token against the client's address, and answers it a little later each time."""
-    failures, address = request.app[TOKEN_FAILURES], client_address(request)
-    failures.record_failure(address)
-    log.warning("token_auth_failed", where=where, remote=address)
-    await asyncio.sleep(failures.failure_delay(address))
+    delay = attempt.failed()
+    log.warning("token_auth_failed", where=where, remote=client_address(request))
+    await asyncio.sleep(delay)
 
 
 async def principal(request: web.Request) -> Principal:
@@ -46,13 +47,14 @@ async def principal(request: web.Request) -> Principal:
     token = header[7:].strip()
     if not header.lower().startswith("bearer ") or not token:  # no token: nothing guessed, nothing counted
         raise json_error(401, "a bearer token is required")
-    if retry_after := token_retry_after(request):  # refused before the token is looked at, right or wrong
-        raise json_error(429, "too many failed tokens from this address", {"retry_after": retry_after},
-                         {"Retry-After": str(retry_after)})
-    found = await _principal_for_token(request, token) if is_utf8(token) else None
-    if found is None:
-        await token_failed(request, "api")
-        raise json_error(401, "unknown or revoked token")
+    async with token_attempt(request) as attempt:
+        if retry_after := attempt.retry_after:  # refused before the token is looked at, right or wrong
+            raise json_error(429, "too many failed tokens from this address", {"retry_after": retry_after},
+                             {"Retry-After": str(retry_after)})
+        found = await _principal_for_token(request, token) if is_utf8(token) else None
+        if found is None:
+            await token_failed(request, attempt, "api")
+            raise json_error(401, "unknown or revoked token")
     return found
 
 

@@ -42,20 +42,21 @@ async def authenticated_shop(request: web.Request, fields: dict[str, str]):
     # Counted per address and shop: behind a reverse proxy that is not in KULCS_LEDGER_TRUSTED_PROXIES
     # every call comes from the proxy's address, and one shop's wrong password must not get every other
     # shop refused.
-    if retry_after := gate.failures.retry_after((address, shop)):
-        raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
     credentials = credentials_from(request.headers.get("Authorization"), {**request.query, **fields})
     async def fetch():
         async with request.app[POOL].acquire() as conn:
             return await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
 
-    row = await gate.shop_row(shop, fetch)
-    if not gate.check(row, shop, credentials):
-        gate.failures.record_failure((address, shop))
-        log.warning("kulcs_auth_failed", shop=shop, remote=address)
-        await asyncio.sleep(gate.failures.failure_delay((address, shop)))
-        raise xml_error(401, "hibás azonosító, jelszó vagy import jelszó",
-                        {"WWW-Authenticate": 'Basic realm="kulcs-ledger"'})
+    async with gate.failures.attempt((address, shop)) as attempt:
+        if retry_after := attempt.retry_after:
+            raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
+        row = await gate.shop_row(shop, fetch)
+        if not gate.check(row, shop, credentials):
+            delay = attempt.failed()
+            log.warning("kulcs_auth_failed", shop=shop, remote=address)
+            await asyncio.sleep(delay)
+            raise xml_error(401, "hibás azonosító, jelszó vagy import jelszó",
+                            {"WWW-Authenticate": 'Basic realm="kulcs-ledger"'})
     return row
 
 

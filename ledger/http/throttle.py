@@ -1,7 +1,13 @@
 """Failed sign-ins counted per key (an address, or an address and a shop) in a sliding window:
-slowed a little as they accumulate, refused with 429 once there are a few."""
+slowed a little as they accumulate, refused with 429 once there are a few.
+
+An attempt counts from the moment it is let through, not once it has failed: verifying awaits (a
+database lookup, a slowed answer), and a burst of guesses sent at once would otherwise all be verified
+before the first failure was counted. While `limit` attempts of a key are failed or still being
+verified, the next one waits for one of them to end."""
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Hashable
 
@@ -14,18 +20,38 @@ class FailureCounter:
     def __init__(self, limit: int = FAILURES_BEFORE_REFUSAL, window: float = FAILURE_WINDOW_SECONDS) -> None:
         self.limit, self.window = limit, window
         self._failures: dict[Hashable, list[float]] = {}  # key -> failure times
+        self._verifying: dict[Hashable, int] = {}  # key -> attempts let through and not yet ended
+        self._slot_freed: dict[Hashable, asyncio.Event] = {}
 
-    def retry_after(self, key: Hashable) -> int | None:
-        """Seconds until `key` may try again, or None while it may."""
-        recent = self._recent(key)
-        if len(recent) >= self.limit:
-            return max(1, int(self.window - (time.monotonic() - recent[0])) + 1)
-        return None
+    def attempt(self, key: Hashable) -> Attempt:
+        """`async with counter.attempt(key) as attempt:` refused if `attempt.retry_after`; otherwise
+        verify, and call `attempt.failed()` if the credential is wrong."""
+        return Attempt(self, key)
 
-    def failure_delay(self, key: Hashable) -> float:
+    async def _let_through(self, key: Hashable) -> int | None:
+        """Takes a slot for `key` and answers None, or answers the seconds until it may try again."""
+        while True:
+            recent = self._recent(key)
+            if len(recent) >= self.limit:
+                return max(1, int(self.window - (time.monotonic() - recent[0])) + 1)
+            if len(recent) + self._verifying.get(key, 0) < self.limit:
+                self._verifying[key] = self._verifying.get(key, 0) + 1
+                return None
+            # a right credential among those being verified frees its slot: wait rather than refuse
+            await self._slot_freed.setdefault(key, asyncio.Event()).wait()
+
+    def _end(self, key: Hashable) -> None:
+        if (left := self._verifying[key] - 1) > 0:
+            self._verifying[key] = left
+        else:
+            del self._verifying[key]
+        if (freed := self._slot_freed.pop(key, None)) is not None:
+            freed.set()
+
+    def _failure_delay(self, key: Hashable) -> float:
         return min(2.0, 0.1 * len(self._recent(key)))
 
-    def record_failure(self, key: Hashable) -> None:
+    def _record_failure(self, key: Hashable) -> None:
         self._failures.setdefault(key, []).append(time.monotonic())
         if len(self._failures) > _KEYS_BEFORE_PRUNING:  # many addresses failing once: forget the old ones
             for other in list(self._failures):
@@ -39,3 +65,32 @@ class FailureCounter:
         else:
             self._failures.pop(key, None)
         return recent
+
+
+class Attempt:
+    """One sign-in attempt of a key. Let through (`retry_after` None), it holds a slot until it fails,
+    which makes the slot the key's failure, or ends, which frees it: a success, or verifying raised
+    (which guessed nothing)."""
+
+    def __init__(self, counter: FailureCounter, key: Hashable) -> None:
+        self._counter, self._key = counter, key
+        self.retry_after: int | None = None
+        self._holding = False
+
+    async def __aenter__(self) -> Attempt:
+        self.retry_after = await self._counter._let_through(self._key)
+        self._holding = self.retry_after is None
+        return self
+
+    def failed(self) -> float:
+        """Counts this attempt as a failure (once); answers the seconds to slow its answer by."""
+        if self._holding:
+            self._holding = False
+            self._counter._record_failure(self._key)
+            self._counter._end(self._key)
+        return self._counter._failure_delay(self._key)
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._holding:
+            self._holding = False
+            self._counter._end(self._key)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ledger.http.api_auth import READERS, token_failed, token_retry_after
+from ledger.http.api_auth import READERS, token_attempt, token_failed
 from ledger.http.keys import POOL
 from ledger.web import queries
 from ledger.web.auth import checked_form, current_viewer, principal_for_token, require, safe_next
@@ -28,14 +28,15 @@ async def sign_in(request: web.Request) -> web.Response:
     session = session_of(request)
     form = await checked_form(request, session)
     token = str(form.get("token", "")).strip()
-    if retry_after := token_retry_after(request):  # as on /api/: refused, right token or wrong
-        raise http_error(request, 429, "too_many_failures", headers={"Retry-After": str(retry_after)})
-    who = await principal_for_token(request.app, token) if token and len(token) < 512 else None
-    if who is None:
-        if token:  # an empty field guesses nothing
-            await token_failed(request, "ui")
-        return page(request, "sign_in.html", status=401, csrf=session.csrf,
-                    next=safe_next(form.get("next")), failed=True, lang_base=request.path)
+    async with token_attempt(request) as attempt:
+        if retry_after := attempt.retry_after:  # as on /api/: refused, right token or wrong
+            raise http_error(request, 429, "too_many_failures", headers={"Retry-After": str(retry_after)})
+        who = await principal_for_token(request.app, token) if token and len(token) < 512 else None
+        if who is None:
+            if token:  # an empty field guesses nothing
+                await token_failed(request, attempt, "ui")
+            return page(request, "sign_in.html", status=401, csrf=session.csrf,
+                        next=safe_next(form.get("next")), failed=True, lang_base=request.path)
     store = request.app[SESSIONS]
     store.drop(session)  # a new id once signed in: a planted session id is worth nothing
     cookie_value, _ = store.new(token)

@@ -2,6 +2,7 @@
 JSON route (walked from the route table), and no secret in any log line."""
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -92,6 +93,23 @@ async def test_repeated_failures_from_one_address_are_slowed_then_refused_429_fo
     assert status == 200, "another address is not refused"
     status, _ = await post_from(client, "127.0.0.2", "/kulcs/bolt/orders/confirm", wrong)
     assert status == 401
+
+
+async def test_parallel_wrong_kulcs_passwords_verify_at_most_the_limit(client):
+    await make_shop(client, password=PASSWORD, sync_type="full")
+    guesser, burst = fresh_address(), 4 * FAILURES_BEFORE_REFUSAL
+    answers = await asyncio.gather(*(post_from(client, guesser, "/kulcs/bolt/products", basic("bolt", f"rossz-{n}"))
+                                     for n in range(burst)))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [401] * FAILURES_BEFORE_REFUSAL + [429] * (burst - FAILURES_BEFORE_REFUSAL), statuses
+
+
+async def test_parallel_right_kulcs_passwords_from_one_address_all_succeed(client):
+    await make_shop(client, password=PASSWORD, sync_type="full")
+    address, burst = fresh_address(), 4 * FAILURES_BEFORE_REFUSAL
+    answers = await asyncio.gather(*(post_from(client, address, "/kulcs/bolt/products", basic("bolt", PASSWORD))
+                                     for _ in range(burst)))
+    assert [status for status, _ in answers] == [200] * burst
 
 
 # --- every JSON route enforces its role ------------------------------------------------------------

@@ -4,6 +4,7 @@ minute that address is answered 429 with Retry-After for every token, right or w
 passes. A request without a token guesses nothing and is not counted."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
@@ -117,6 +118,34 @@ async def test_a_signed_in_session_is_not_refused_for_its_addresss_failed_guesse
     for _ in range(FAILURES_BEFORE_REFUSAL):
         assert (await api_get(client, address, WRONG))[0] == 401
     assert (await me.get("/ui/")).status == 200
+
+
+# --- many guesses at once: each counts from the moment it is let through, not once it has failed -------
+
+BURST = 4 * FAILURES_BEFORE_REFUSAL
+
+
+async def test_parallel_wrong_tokens_verify_at_most_the_limit(client):
+    guesser = fresh_address()
+    answers = await asyncio.gather(*(api_get(client, guesser, WRONG) for _ in range(BURST)))
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [401] * FAILURES_BEFORE_REFUSAL + [429] * (BURST - FAILURES_BEFORE_REFUSAL), statuses
+    assert_refused(*await api_get(client, guesser, ADMIN))
+
+
+async def test_parallel_wrong_sign_ins_verify_at_most_the_limit(client, browser):
+    guesser = browser(fresh_address())
+    csrf = await guesser.csrf()
+    answers = await asyncio.gather(*(sign_in_from(guesser, "kl_nope_nope", csrf) for _ in range(BURST)))
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [401] * FAILURES_BEFORE_REFUSAL + [429] * (BURST - FAILURES_BEFORE_REFUSAL), statuses
+
+
+async def test_parallel_right_tokens_from_one_address_all_succeed(client):
+    """Attempts still being verified hold the others back; they do not refuse a right token."""
+    address = fresh_address()
+    answers = await asyncio.gather(*(api_get(client, address, ADMIN) for _ in range(BURST)))
+    assert [status for status, _, _ in answers] == [200] * BURST
 
 
 # --- behind a reverse proxy: the client's address from X-Forwarded-For, only from a trusted proxy -----

@@ -1,0 +1,84 @@
+"""FailureCounter: an attempt counts against the limit from the moment it is let through, so a burst of
+guesses sent at once gets no more verified than one sent in turn."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import pytest
+
+from ledger.http.throttle import FailureCounter
+
+KEY = "198.51.100.1"
+# Only a guard against a hang (a leaked slot would hold the next attempt back forever), never a measure.
+HANG = 5.0
+
+
+async def held(stack: AsyncExitStack, counter: FailureCounter, n: int) -> list:
+    return [await stack.enter_async_context(counter.attempt(KEY)) for _ in range(n)]
+
+
+async def still_waiting(task: asyncio.Task) -> bool:
+    for _ in range(10):  # let it run as far as it can
+        await asyncio.sleep(0)
+    return not task.done()
+
+
+async def enter_and_leave(counter: FailureCounter):
+    async with counter.attempt(KEY) as attempt:
+        return attempt.retry_after
+
+
+async def test_attempts_being_verified_hold_back_the_next_until_one_ends():
+    counter = FailureCounter(limit=3)
+    async with AsyncExitStack() as stack:
+        attempts = await held(stack, counter, 3)
+        assert [a.retry_after for a in attempts] == [None] * 3
+        waiting = asyncio.create_task(enter_and_leave(counter))
+        assert await still_waiting(waiting), "a fourth attempt is let through while three are being verified"
+        for attempt in attempts:
+            attempt.failed()
+        assert await asyncio.wait_for(waiting, HANG) > 0, "three failures: the fourth is refused"
+
+
+async def test_a_success_frees_its_slot_for_a_waiting_attempt():
+    counter = FailureCounter(limit=2)
+    async with AsyncExitStack() as stack:
+        attempts = await held(stack, counter, 2)
+        attempts[0].failed()
+        waiting = asyncio.create_task(enter_and_leave(counter))
+        async with counter.attempt("another address") as other:
+            assert other.retry_after is None, "other keys are not held back"
+        assert await still_waiting(waiting)
+    assert await asyncio.wait_for(waiting, HANG) is None, "the second attempt succeeded: the waiting one goes on"
+
+
+async def test_successes_do_not_count_as_failures():
+    counter = FailureCounter(limit=2)
+    for _ in range(10):
+        assert await asyncio.wait_for(enter_and_leave(counter), HANG) is None
+    async with counter.attempt(KEY) as attempt:
+        attempt.failed()
+    assert await asyncio.wait_for(enter_and_leave(counter), HANG) is None
+
+
+@pytest.mark.parametrize("ending", [RuntimeError("the database went away"), asyncio.CancelledError()])
+async def test_an_attempt_whose_verification_raises_gives_its_slot_back_and_counts_no_failure(ending):
+    counter = FailureCounter(limit=1)
+    for _ in range(3):
+        with pytest.raises(type(ending)):
+            async with counter.attempt(KEY):
+                raise ending
+    assert await asyncio.wait_for(enter_and_leave(counter), HANG) is None
+
+
+async def test_failing_counts_once_and_answers_a_delay_that_grows():
+    counter = FailureCounter(limit=5)
+    delays = []
+    for _ in range(3):
+        async with counter.attempt(KEY) as attempt:
+            delays.append(attempt.failed())
+            attempt.failed()  # settled already: not a second failure
+    assert 0 < delays[0] < delays[1] < delays[2]
+    async with AsyncExitStack() as stack:
+        assert [a.retry_after for a in await held(stack, counter, 2)] == [None, None], "three failures, not six"
