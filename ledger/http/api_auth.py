@@ -10,7 +10,7 @@ from aiohttp import web
 from ledger.http.client_address import client_address
 from ledger.http.header_values import is_utf8
 from ledger.http.keys import POOL, SETTINGS, TOKEN_FAILURES
-from ledger.http.throttle import Attempt
+from ledger.http.throttle import Attempt, throttling_key
 from ledger.service.tokens import Principal, principal_for
 
 READERS = frozenset({"admin", "support", "auditor", "shop"})
@@ -32,7 +32,7 @@ def token_attempt(request: web.Request) -> Attempt:
     """A token tried from the client's address, counted with the address's other tokens (on /api/ and
     the sign-in page together): `async with token_attempt(request) as attempt`; refused while
     `attempt.retry_after`, right token or wrong."""
-    return request.app[TOKEN_FAILURES].attempt(client_address(request))
+    return request.app[TOKEN_FAILURES].attempt(throttling_key(client_address(request)))
 
 
 async def token_failed(request: web.Request, attempt: Attempt, where: str) -> None:

@@ -1,6 +1,7 @@
 """Kulcs's credentials: Webshopid and password (Basic or fields), and the optional import password.
 
-Failed attempts are counted per address and shop: slowed at once, refused with 429 after a few.
+Failed attempts are counted per address (an IPv6 one per /64) and shop: slowed at once, refused with
+429 after a few.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class KulcsGate:
     def __init__(self) -> None:
         self._pepper = secrets.token_bytes(32)
         self._verified: OrderedDict[tuple, bool] = OrderedDict()
-        self.failures = FailureCounter()  # keyed by (address, shop)
+        self.failures = FailureCounter()  # keyed by (throttling_key(address), shop)
         self._shop_rows: dict[str, tuple[float, object]] = {}
 
     async def shop_row(self, shop: str, fetch):

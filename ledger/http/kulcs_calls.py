@@ -13,6 +13,7 @@ from ledger.http.commands import run_command
 from ledger.http.keys import KULCS_GATE, POOL, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
 from ledger.http.metrics import KULCS_CALLS
+from ledger.http.throttle import throttling_key
 from ledger.http.middleware import name_log_line
 from ledger.http.kulcs_body import BodyTooLarge, read_body, recorded_headers, recorded_query, storable
 from ledger.kulcs.envelope import form_fields_and_xml, recorded_body
@@ -47,7 +48,7 @@ async def authenticated_shop(request: web.Request, fields: dict[str, str]):
         async with request.app[POOL].acquire() as conn:
             return await conn.fetchrow("SELECT * FROM shops WHERE webshopid = $1", shop)
 
-    async with gate.failures.attempt((address, shop)) as attempt:
+    async with gate.failures.attempt((throttling_key(address), shop)) as attempt:
         if retry_after := attempt.retry_after:
             raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
         row = await gate.shop_row(shop, fetch)

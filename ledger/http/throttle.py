@@ -8,12 +8,28 @@ verified, the next one waits for one of them to end."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Hashable
 
 FAILURES_BEFORE_REFUSAL = 5
 FAILURE_WINDOW_SECONDS = 60.0
 _KEYS_BEFORE_PRUNING = 10_000
+
+
+def throttling_key(address: str) -> str:
+    """The key an address's failures are counted under. An IPv6 client is usually given a whole /64
+    and may take any address in it, so IPv6 is counted per /64; IPv4 per address (also written as
+    ::ffff:a.b.c.d); what is not an address ("?") as it is."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(parsed) >> 64 << 64, 64)))
 
 
 class FailureCounter:

@@ -1,5 +1,6 @@
 """FailureCounter: an attempt counts against the limit from the moment it is let through, so a burst of
-guesses sent at once gets no more verified than one sent in turn."""
+guesses sent at once gets no more verified than one sent in turn; and the key an address is counted
+under (an IPv6 client owns its whole /64)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +8,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from ledger.http.throttle import FailureCounter
+from ledger.http.throttle import FailureCounter, throttling_key
 
 KEY = "198.51.100.1"
 # Only a guard against a hang (a leaked slot would hold the next attempt back forever), never a measure.
@@ -82,3 +83,21 @@ async def test_failing_counts_once_and_answers_a_delay_that_grows():
     assert 0 < delays[0] < delays[1] < delays[2]
     async with AsyncExitStack() as stack:
         assert [a.retry_after for a in await held(stack, counter, 2)] == [None, None], "three failures, not six"
+
+
+@pytest.mark.parametrize("address, key", [
+    ("198.51.100.7", "198.51.100.7"),
+    ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+    ("2001:DB8:1:2:0:0:0:1", "2001:db8:1:2::/64"),
+    ("::ffff:198.51.100.7", "198.51.100.7"),
+    ("::1", "::/64"),
+    ("?", "?"),
+    ("not-an-address", "not-an-address"),
+])
+def test_throttling_key_counts_ipv6_per_64_and_ipv4_per_address(address, key):
+    assert throttling_key(address) == key
+
+
+def test_ipv6_addresses_of_neighbouring_64s_are_counted_apart():
+    assert throttling_key("2001:db8:1:2::1") != throttling_key("2001:db8:1:3::1")

@@ -207,3 +207,47 @@ async def test_the_request_log_line_names_the_forwarded_client_behind_a_trusted_
     remotes = [json.loads(line).get("remote") for line in stream.getvalue().splitlines()
                if json.loads(line).get("path") == "/api/shops"]
     assert remotes == ["198.51.100.7", "127.0.0.1"], remotes
+
+
+# --- IPv6: a client owns its whole /64 and may take any address in it -------------------------------
+
+async def test_ipv6_addresses_of_one_64_share_a_failure_count(proxied):
+    client = proxied
+    for n in range(FAILURES_BEFORE_REFUSAL):
+        assert (await api_get(client, PROXY, forwarded_for(f"2001:db8:1:2::{n + 1:x}", WRONG)))[0] == 401
+    assert_refused(*await api_get(client, PROXY, forwarded_for("2001:db8:1:2:ffff:ffff:ffff:ffff", ADMIN)))
+    assert (await api_get(client, PROXY, forwarded_for("2001:db8:1:3::1", ADMIN)))[0] == 200, \
+        "the next /64 is another client"
+
+
+async def test_an_ipv4_mapped_ipv6_address_shares_the_count_of_its_ipv4_address(proxied):
+    client = proxied
+    for _ in range(FAILURES_BEFORE_REFUSAL):
+        assert (await api_get(client, PROXY, forwarded_for("::ffff:198.51.100.20", WRONG)))[0] == 401
+    assert_refused(*await api_get(client, PROXY, forwarded_for("198.51.100.20", ADMIN)))
+
+
+async def test_kulcs_failures_from_ipv6_addresses_of_one_64_share_a_count(proxied):
+    client = proxied
+    await make_shop(client, password="kulcs-jelszo-123", sync_type="full")
+    body = product_xml([{"termekkod": "A", "ar": "1"}])
+
+    async def push(address: str, password: str) -> int:
+        headers = {**basic("bolt", password), "Content-Type": "text/xml", "X-Forwarded-For": address}
+        return (await request_from(client, PROXY, "POST", "/kulcs/bolt/products", data=body, headers=headers))[0]
+    for n in range(FAILURES_BEFORE_REFUSAL):
+        assert await push(f"2001:db8:5:6:{n + 1:x}::1", "rossz") == 401
+    assert await push("2001:db8:5:6::abcd", "kulcs-jelszo-123") == 429
+    assert await push("2001:db8:5:7::1", "kulcs-jelszo-123") == 200
+
+
+async def test_the_log_line_names_the_real_ipv6_address_not_its_64(proxied):
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    try:
+        await api_get(proxied, PROXY, forwarded_for("2001:db8:9:9::77", WRONG))
+    finally:
+        configure_logging()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert {line.get("remote") for line in lines if line.get("path") == "/api/shops"} == {"2001:db8:9:9::77"}
+    assert [line["remote"] for line in lines if line.get("event") == "token_auth_failed"] == ["2001:db8:9:9::77"]
