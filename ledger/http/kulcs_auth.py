@@ -5,6 +5,7 @@ Failed attempts are counted per address (an IPv6 one per /64) and shop: slowed a
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -61,22 +62,29 @@ class KulcsGate:
     def forget(self, shop: str) -> None:
         self._shop_rows.pop(shop, None)
 
-    def check(self, shop_row, shop: str, creds: Credentials) -> bool:
+    async def check(self, shop_row, shop: str, creds: Credentials) -> bool:
         if shop_row is None or creds.webshopid is None or creds.password is None:
             return False
         ok = hmac.compare_digest(creds.webshopid.encode(), shop.encode())
-        ok &= self._verify(shop_row["password_hash"], creds.password)
+        ok &= await self._verify(shop_row["password_hash"], creds.password)
         if shop_row["import_password_hash"]:
-            ok &= creds.key is not None and self._verify(shop_row["import_password_hash"], creds.key)
+            ok &= creds.key is not None and await self._verify(shop_row["import_password_hash"], creds.key)
         return bool(ok)
 
-    def _verify(self, stored_hash: str, presented: str) -> bool:
+    async def _verify(self, stored_hash: str, presented: str) -> bool:
         # Argon2 on every Kulcs call would cap throughput; remember hashes already verified,
         # keyed by a keyed digest so the cache never holds a usable secret.
         cache_key = (stored_hash, hmac.new(self._pepper, presented.encode(), hashlib.sha256).digest())
         if cache_key in self._verified:
             self._verified.move_to_end(cache_key)
             return True
+        # in a thread: Argon2 takes tens of milliseconds, which on the event loop stalled every request
+        if not await asyncio.to_thread(verify_secret, stored_hash, presented):
+            return False
+        self._verified[cache_key] = True
+        if len(self._verified) > _VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return True
         if not verify_secret(stored_hash, presented):
             return False
         self._verified[cache_key] = True

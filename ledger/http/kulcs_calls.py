@@ -52,7 +52,7 @@ async def authenticated_shop(request: web.Request, fields: dict[str, str]):
         if retry_after := attempt.retry_after:
             raise xml_error(429, "túl sok sikertelen bejelentkezés", {"Retry-After": str(retry_after)})
         row = await gate.shop_row(shop, fetch)
-        if not gate.check(row, shop, credentials):
+        if not await gate.check(row, shop, credentials):
             delay = attempt.failed()
             log.warning("kulcs_auth_failed", shop=shop, remote=address)
             await asyncio.sleep(delay)

@@ -112,6 +112,29 @@ async def test_parallel_right_kulcs_passwords_from_one_address_all_succeed(clien
     assert [status for status, _ in answers] == [200] * burst
 
 
+async def test_kulcs_passwords_are_hashed_off_the_event_loop(client, monkeypatch):
+    """Argon2 takes tens of milliseconds: on the event loop, every wrong password (and every first right
+    one) stalled every other request for that long."""
+    import threading
+
+    import ledger.http.kulcs_auth as kulcs_auth
+
+    threads = []
+
+    def recording_verify(stored_hash, presented):
+        threads.append(threading.current_thread())
+        return verify(stored_hash, presented)
+
+    verify = kulcs_auth.verify_secret
+    monkeypatch.setattr(kulcs_auth, "verify_secret", recording_verify)
+    await make_shop(client, password=PASSWORD, sync_type="full", import_password="import-titok")
+    wrong, _ = await post_from(client, fresh_address(), "/kulcs/bolt/products", basic("bolt", "rossz"))
+    right, _ = await post_from(client, fresh_address(), "/kulcs/bolt/products?key=import-titok",
+                               basic("bolt", PASSWORD))
+    assert (wrong, right) == (401, 200)
+    assert len(threads) == 3 and threading.main_thread() not in threads
+
+
 # --- every JSON route enforces its role ------------------------------------------------------------
 
 PUBLIC = frozenset()
