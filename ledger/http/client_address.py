@@ -44,6 +44,8 @@ def address_behind_proxies(peer: str | None, forwarded: Iterable[str], trusted: 
 
 
 def _is_trusted(address, trusted: Sequence[Network]) -> bool:
+    # a server listening on "::" sees an IPv4 peer as ::ffff:a.b.c.d, which no IPv4 network contains
+    address = getattr(address, "ipv4_mapped", None) or address
     return any(address in network for network in trusted)
 
 

@@ -29,6 +29,9 @@ PROXIES = trusted_networks("10.0.0.1, 192.168.0.0/16, fd00::/8", "KULCS_LEDGER_T
     ("10.0.0.1", ["unknown"], "10.0.0.1"),
     (None, ["198.51.100.1"], "?"),
     ("not-an-ip", ["198.51.100.1"], "not-an-ip"),
+    # a server listening on "::" sees IPv4 peers as ::ffff:a.b.c.d: the same proxy, the same client
+    ("::ffff:10.0.0.1", ["198.51.100.1"], "198.51.100.1"),
+    ("::ffff:10.0.0.1", ["6.6.6.6, ::ffff:192.168.4.4"], "6.6.6.6"),
 ])
 def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(peer, forwarded, expected):
     assert address_behind_proxies(peer, forwarded, PROXIES) == expected
