@@ -254,9 +254,9 @@ RESPONSES = {
     "NotFound": _json(_ref("Error"), "No such shop, product, sync, order or token."),
     "Conflict": _json(_ref("Error"), "It exists already with different content."),
     "Unavailable": _json(_ref("Error"), "The database is unreachable: retry later.", RETRY_AFTER),
-    "TooManyFailures": _json(_ref("Error"), "Too many failed tokens from this address (five in a minute, on"
-                             " the API and the sign-in page together): refused, right token or wrong, until"
-                             " Retry-After has passed.", RETRY_AFTER),
+    "TooManyFailures": _json(_ref("Error"), "Too many failed tokens from this address (an IPv6 one: its /64;"
+                             " five in a minute, on the API and the sign-in page together): refused, right"
+                             " token or wrong, until Retry-After has passed.", RETRY_AFTER),
 }
 
 
