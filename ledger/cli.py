@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", parents=[common], help="check the ledger against its events")
     verify.add_argument("shop", nargs="?")
 
+    backup = commands.add_parser("backup", parents=[common],
+                                 help="the whole ledger to a file (pg_dump; safe while serving)")
+    backup.add_argument("file")
+    restore = commands.add_parser("restore", parents=[common], help="a backup into an empty database")
+    restore.add_argument("file")
+
     history = commands.add_parser("history", parents=[common], help="a product's field history")
     history.add_argument("shop")
     history.add_argument("sku")
@@ -122,6 +128,8 @@ def _run(args) -> int:
         ("history", None): commands.history,
         ("replay", None): commands.replay,
         ("verify", None): commands.verify,
+        ("backup", None): commands.backup,
+        ("restore", None): commands.restore,
     }[(args.command, getattr(args, "action", None))]
     result = asyncio.run(handler(settings, args))
     if result is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from pathlib import Path
 
 import asyncpg
 
@@ -22,6 +23,16 @@ async def _database(settings: Settings):
     finally:
         await conn.close()
     yield database
+
+
+@contextlib.asynccontextmanager
+async def _unmigrated_connection(settings: Settings):
+    database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
+    conn = await asyncpg.connect(database.url)
+    try:
+        yield database, conn
+    finally:
+        await conn.close()
 
 
 @contextlib.asynccontextmanager
@@ -180,3 +191,40 @@ async def verify(settings: Settings, args) -> dict:
             return await run_verify(database.url, pool, args.shop)
         finally:
             await pool.close()
+
+
+_HEAD = "SELECT coalesce(max(notification_id), 0) FROM ledger_events"
+
+
+async def backup(settings: Settings, args) -> str:
+    from ledger.storage.backup import dump
+
+    path = Path(args.file)
+    async with _database(settings) as database:
+        conn = await asyncpg.connect(database.url)
+        try:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
+                head = await conn.fetchval(_HEAD)
+                await asyncio.to_thread(dump, database.url, path, snapshot)
+        finally:
+            await conn.close()
+    return f"backup {path} ({path.stat().st_size:,} bytes): the ledger up to position {head}"
+
+
+async def restore(settings: Settings, args) -> str:
+    """Into an empty database only: a restore never mixes two ledgers or overwrites one."""
+    from ledger.storage.backup import restore as run_restore
+
+    path = Path(args.file)
+    async with _unmigrated_connection(settings) as (database, conn):
+        tables = await conn.fetchval("SELECT count(*) FROM pg_tables"
+                                     " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")
+        if tables:
+            raise ValueError(f"restore needs an empty database: this one has {tables} tables"
+                             " (a new --data-dir, or a new database in DATABASE_URL)")
+        await asyncio.to_thread(run_restore, database.url, path)
+        applied = await apply_migrations(conn)  # a backup made by an older version, brought up to date
+        head = await conn.fetchval(_HEAD)
+    upgraded = f"; then applied {', '.join(applied)}" if applied else ""
+    return f"restored {path}: the ledger up to position {head}{upgraded}"
