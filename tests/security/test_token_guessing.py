@@ -182,14 +182,19 @@ async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(proxied):
     assert_refused(*await api_get(client, guesser, forwarded_for("198.51.100.99", ADMIN)))
 
 
+async def kulcs_push_behind_proxy(client, address: str, password: str) -> int:
+    """A one-product push to shop bolt that the trusted proxy forwards from `address`."""
+    headers = {**basic("bolt", password), "Content-Type": "text/xml", "X-Forwarded-For": address}
+    body = product_xml([{"termekkod": "A", "ar": "1"}])
+    return (await request_from(client, PROXY, "POST", "/kulcs/bolt/products", data=body, headers=headers))[0]
+
+
 async def test_kulcs_failures_behind_a_trusted_proxy_are_counted_per_forwarded_client(proxied):
     client = proxied
     await make_shop(client, password="kulcs-jelszo-123", sync_type="full")
-    body = product_xml([{"termekkod": "A", "ar": "1"}])
 
     async def push(address: str, password: str) -> int:
-        headers = {**basic("bolt", password), "Content-Type": "text/xml", "X-Forwarded-For": address}
-        return (await request_from(client, PROXY, "POST", "/kulcs/bolt/products", data=body, headers=headers))[0]
+        return await kulcs_push_behind_proxy(client, address, password)
     for _ in range(FAILURES_BEFORE_REFUSAL):
         assert await push("198.51.100.1", "rossz") == 401
     assert await push("198.51.100.1", "kulcs-jelszo-123") == 429
@@ -230,11 +235,9 @@ async def test_an_ipv4_mapped_ipv6_address_shares_the_count_of_its_ipv4_address(
 async def test_kulcs_failures_from_ipv6_addresses_of_one_64_share_a_count(proxied):
     client = proxied
     await make_shop(client, password="kulcs-jelszo-123", sync_type="full")
-    body = product_xml([{"termekkod": "A", "ar": "1"}])
 
     async def push(address: str, password: str) -> int:
-        headers = {**basic("bolt", password), "Content-Type": "text/xml", "X-Forwarded-For": address}
-        return (await request_from(client, PROXY, "POST", "/kulcs/bolt/products", data=body, headers=headers))[0]
+        return await kulcs_push_behind_proxy(client, address, password)
     for n in range(FAILURES_BEFORE_REFUSAL):
         assert await push(f"2001:db8:5:6:{n + 1:x}::1", "rossz") == 401
     assert await push("2001:db8:5:6::abcd", "kulcs-jelszo-123") == 429
