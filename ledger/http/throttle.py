@@ -4,12 +4,14 @@ slowed a little as they accumulate, refused with 429 once there are a few.
 An attempt counts from the moment it is let through, not once it has failed: verifying awaits (a
 database lookup, a slowed answer), and a burst of guesses sent at once would otherwise all be verified
 before the first failure was counted. While `limit` attempts of a key are failed or still being
-verified, the next one waits for one of them to end."""
+verified, the next one waits for one of them to end; waiters are let through in turn, one woken for
+each attempt that ends."""
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import time
+from collections import deque
 from collections.abc import Hashable
 
 FAILURES_BEFORE_REFUSAL = 5
@@ -37,7 +39,7 @@ class FailureCounter:
         self.limit, self.window = limit, window
         self._failures: dict[Hashable, list[float]] = {}  # key -> failure times
         self._verifying: dict[Hashable, int] = {}  # key -> attempts let through and not yet ended
-        self._slot_freed: dict[Hashable, asyncio.Event] = {}
+        self._waiters: dict[Hashable, deque[asyncio.Future]] = {}  # key -> attempts waiting, in turn
 
     def attempt(self, key: Hashable) -> Attempt:
         """`async with counter.attempt(key) as attempt:` refused if `attempt.retry_after`; otherwise
@@ -46,23 +48,57 @@ class FailureCounter:
 
     async def _let_through(self, key: Hashable) -> int | None:
         """Takes a slot for `key` and answers None, or answers the seconds until it may try again."""
+        turned_away = False
         while True:
             recent = self._recent(key)
             if len(recent) >= self.limit:
+                self._wake_next(key)  # refused as well: each refused waiter wakes the one after it
                 return max(1, int(self.window - (time.monotonic() - recent[0])) + 1)
-            if len(recent) + self._verifying.get(key, 0) < self.limit:
+            if (taken := len(recent) + self._verifying.get(key, 0)) < self.limit:
                 self._verifying[key] = self._verifying.get(key, 0) + 1
+                if taken + 1 < self.limit:  # more slots free (failures left the window): the next goes too
+                    self._wake_next(key)
                 return None
-            # a right credential among those being verified frees its slot: wait rather than refuse
-            await self._slot_freed.setdefault(key, asyncio.Event()).wait()
+            # a right credential among those being verified frees its slot: wait rather than refuse.
+            # One waiter is woken per slot freed: waking them all made each freed slot cost as much as
+            # there were waiters.
+            turn = asyncio.get_running_loop().create_future()
+            waiters = self._waiters.setdefault(key, deque())
+            waiters.appendleft(turn) if turned_away else waiters.append(turn)  # keeps its place
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if not self._stop_waiting(key, turn):  # its turn had come: it goes to the next one
+                    self._wake_next(key)
+                raise
+            turned_away = True
+
+    def _wake_next(self, key: Hashable) -> None:
+        waiters = self._waiters.get(key)
+        while waiters:
+            turn = waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                break
+        if not waiters:
+            self._waiters.pop(key, None)
+
+    def _stop_waiting(self, key: Hashable, turn: asyncio.Future) -> bool:
+        """False if `turn` had been woken already."""
+        waiters = self._waiters.get(key)
+        if waiters is None or turn not in waiters:
+            return False
+        waiters.remove(turn)
+        if not waiters:
+            del self._waiters[key]
+        return True
 
     def _end(self, key: Hashable) -> None:
         if (left := self._verifying[key] - 1) > 0:
             self._verifying[key] = left
         else:
             del self._verifying[key]
-        if (freed := self._slot_freed.pop(key, None)) is not None:
-            freed.set()
+        self._wake_next(key)
 
     def _failure_delay(self, key: Hashable) -> float:
         return min(2.0, 0.1 * len(self._recent(key)))

@@ -101,3 +101,80 @@ def test_throttling_key_counts_ipv6_per_64_and_ipv4_per_address(address, key):
 
 def test_ipv6_addresses_of_neighbouring_64s_are_counted_apart():
     assert throttling_key("2001:db8:1:2::1") != throttling_key("2001:db8:1:3::1")
+
+
+async def verify_a_moment(counter: FailureCounter):
+    async with counter.attempt(KEY) as attempt:
+        await asyncio.sleep(0)  # a database lookup
+        return attempt.retry_after
+
+
+async def test_a_freed_slot_wakes_the_next_waiter_not_every_one():
+    """Many right credentials at once from one key (Kulcs's parallel pushes, every client behind one
+    proxy) wait in turn: waking them all at each freed slot cost the event loop seconds for a few
+    thousand, stalling every other request."""
+    counter, looks = FailureCounter(limit=1), 0
+    recent = counter._recent
+
+    def counted(key):
+        nonlocal looks
+        looks += 1
+        return recent(key)
+
+    counter._recent = counted
+    waiting = 200
+    async with AsyncExitStack() as stack:
+        await held(stack, counter, 1)
+        tasks = [asyncio.create_task(verify_a_moment(counter)) for _ in range(waiting)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+    assert await asyncio.wait_for(asyncio.gather(*tasks), HANG) == [None] * waiting
+    assert looks < 5 * waiting, f"{looks} looks at the count for {waiting} waiters"
+
+
+async def test_a_waiter_cancelled_as_its_turn_comes_passes_the_turn_on():
+    counter = FailureCounter(limit=1)
+    async with AsyncExitStack() as stack:
+        await held(stack, counter, 1)
+        first = asyncio.create_task(enter_and_leave(counter))
+        second = asyncio.create_task(enter_and_leave(counter))
+        assert await still_waiting(first) and await still_waiting(second)
+    first.cancel()  # woken by the slot just freed, cancelled before it could take it
+    assert await asyncio.wait_for(second, HANG) is None
+    assert first.cancelled()
+
+
+async def test_waiters_refused_once_the_limit_is_failed_are_all_answered():
+    counter = FailureCounter(limit=2)
+    async with AsyncExitStack() as stack:
+        attempts = await held(stack, counter, 2)
+        tasks = [asyncio.create_task(enter_and_leave(counter)) for _ in range(20)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        for attempt in attempts:
+            attempt.failed()
+        answers = await asyncio.wait_for(asyncio.gather(*tasks), HANG)
+    assert all(answer and answer > 0 for answer in answers)
+
+
+async def test_slots_freed_by_failures_expiring_are_all_used_by_the_waiters():
+    counter = FailureCounter(limit=3, window=0.05)
+    inside, leave = [], asyncio.Event()
+
+    async def verify_until_told():
+        async with counter.attempt(KEY) as attempt:
+            inside.append(attempt.retry_after)
+            await leave.wait()
+
+    async with AsyncExitStack() as stack:
+        attempts = await held(stack, counter, 3)
+        tasks = [asyncio.create_task(verify_until_told()) for _ in range(3)]
+        assert await still_waiting(tasks[0])
+        attempts[0].failed()
+        attempts[1].failed()
+        await asyncio.sleep(0.1)  # both failures have left the window
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert inside == [None] * 3, "three slots free: the three waiters are verified at once, not in turn"
+    leave.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), HANG)
