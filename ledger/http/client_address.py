@@ -44,9 +44,16 @@ def address_behind_proxies(peer: str | None, forwarded: Iterable[str], trusted: 
 
 
 def _is_trusted(address, trusted: Sequence[Network]) -> bool:
-    # a server listening on "::" sees an IPv4 peer as ::ffff:a.b.c.d, which no IPv4 network contains
-    address = getattr(address, "ipv4_mapped", None) or address
-    return any(address in network for network in trusted)
+    # an IPv4 address has two spellings, which no network contains both of: a server listening on "::"
+    # sees an IPv4 peer as ::ffff:a.b.c.d, and KULCS_LEDGER_TRUSTED_PROXIES may name a proxy either way
+    spellings = (address, _other_spelling(address))
+    return any(spelling in network for spelling in spellings if spelling for network in trusted)
+
+
+def _other_spelling(address):
+    if address.version == 4:
+        return ipaddress.IPv6Address(f"::ffff:{address}")
+    return address.ipv4_mapped
 
 
 def _parsed(text: str):

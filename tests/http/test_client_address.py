@@ -37,6 +37,14 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(peer, forwarded, 
     assert address_behind_proxies(peer, forwarded, PROXIES) == expected
 
 
+@pytest.mark.parametrize("peer", ["::ffff:10.0.0.1", "10.0.0.1"])
+def test_a_trusted_proxy_named_as_ffff_a_b_c_d_is_trusted_in_either_form(peer):
+    """An operator whose server listens on "::" saw the proxy as ::ffff:10.0.0.1 and named it so."""
+    mapped = trusted_networks("::ffff:10.0.0.1, ::ffff:192.168.0.0/112", "KULCS_LEDGER_TRUSTED_PROXIES")
+    assert address_behind_proxies(peer, ["6.6.6.6, 198.51.100.1"], mapped) == "198.51.100.1"
+    assert address_behind_proxies(peer, ["198.51.100.1, 192.168.4.4"], mapped) == "198.51.100.1"
+
+
 def test_without_trusted_proxies_the_peer_is_the_client_whatever_x_forwarded_for_says():
     assert address_behind_proxies("10.0.0.1", ["198.51.100.1"], ()) == "10.0.0.1"
 
