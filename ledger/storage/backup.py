@@ -24,10 +24,19 @@ def dump(url: str, path: Path, snapshot: str) -> None:
     backup leaves the last one."""
     partial = path.with_name(path.name + ".partial")
     try:
+        _owner_only_file(partial)
         _run("pg_dump", url, "--format=custom", f"--snapshot={snapshot}", f"--file={partial}")
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _owner_only_file(path: Path) -> None:
+    """An empty file only its owner may read, for pg_dump to write into (it keeps the mode): a backup
+    holds salted password hashes, token digests and every recorded request. Made anew, so that a file
+    left by a killed backup, or a link planted there, is not written through."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def restore(url: str, path: Path) -> None:

@@ -100,3 +100,23 @@ async def test_a_pg_dump_that_fails_halfway_leaves_the_last_backup_whole_and_no_
     assert err == "kulcs-ledger: pg_dump failed: pg_dump: error: could not write to output file: No space left on device\n"
     assert backup.read_bytes() == b"yesterday's backup"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "ledger.dump"]
+
+
+async def test_a_backup_can_be_read_by_its_owner_only_even_over_a_readable_file(
+        filled, db_url, monkeypatch, capsys, tmp_path):
+    """It holds salted password hashes, token digests and every recorded request."""
+    import os
+
+    backup = tmp_path / "ledger.dump"
+    backup.write_bytes(b"yesterday's backup")
+    backup.chmod(0o644)
+    stale = tmp_path / "ledger.dump.partial"  # left by a backup that was killed
+    stale.write_bytes(b"")
+    stale.chmod(0o666)
+    old_umask = os.umask(0o022)
+    try:
+        code, _, err = await cli(monkeypatch, capsys, db_url, "backup", str(backup))
+    finally:
+        os.umask(old_umask)
+    assert code == 0, err
+    assert backup.stat().st_mode & 0o777 == 0o600
