@@ -200,15 +200,13 @@ async def backup(settings: Settings, args) -> str:
     from ledger.storage.backup import dump
 
     path = Path(args.file)
-    async with _database(settings) as database:
-        conn = await asyncpg.connect(database.url)
-        try:
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
-                head = await conn.fetchval(_HEAD)
-                await asyncio.to_thread(dump, database.url, path, snapshot)
-        finally:
-            await conn.close()
+    # not migrated first: a backup taken before an upgrade is of the ledger as the running version keeps
+    # it (restore applies the migrations), and the server still running is not changed under it
+    async with _unmigrated_connection(settings) as (database, conn):
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
+            head = await conn.fetchval(_HEAD)
+            await asyncio.to_thread(dump, database.url, path, snapshot)
     return f"backup {path} ({path.stat().st_size:,} bytes): the ledger up to position {head}"
 
 

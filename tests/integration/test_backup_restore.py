@@ -120,3 +120,18 @@ async def test_a_backup_can_be_read_by_its_owner_only_even_over_a_readable_file(
         os.umask(old_umask)
     assert code == 0, err
     assert backup.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_backup_copies_the_ledger_as_it_is_and_does_not_migrate_it(
+        filled, db_url, empty_url, monkeypatch, capsys, tmp_path):
+    """Taken before an upgrade, by the new version's command, with the old server still serving: the
+    backup must be of the ledger as the old version left it, and leave that ledger alone."""
+    sql(db_url, "ALTER TABLE api_tokens DROP COLUMN name;"
+                " DELETE FROM schema_migrations WHERE name = '0014_api_token_names.sql'")  # the version before
+    backup = tmp_path / "ledger.dump"
+    code, _, err = await cli(monkeypatch, capsys, db_url, "backup", str(backup))
+    assert code == 0, err
+    assert sql(db_url, "SELECT count(*) FROM schema_migrations WHERE name = '0014_api_token_names.sql'") == [(0,)]
+    code, said, err = await cli(monkeypatch, capsys, empty_url, "restore", str(backup))
+    assert code == 0, err
+    assert said.rstrip().endswith("then applied 0014_api_token_names.sql"), said
