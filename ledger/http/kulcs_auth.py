@@ -85,9 +85,3 @@ class KulcsGate:
         if len(self._verified) > _VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
         return True
-        if not verify_secret(stored_hash, presented):
-            return False
-        self._verified[cache_key] = True
-        if len(self._verified) > _VERIFIED_CACHE_SIZE:
-            self._verified.popitem(last=False)
-        return True
