@@ -194,6 +194,11 @@ async def verify(settings: Settings, args) -> dict:
 
 
 _HEAD = "SELECT coalesce(max(notification_id), 0) FROM ledger_events"
+_USER_OBJECTS = """
+    SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')
+         + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))"""
 
 
 async def backup(settings: Settings, args) -> str:
@@ -203,6 +208,8 @@ async def backup(settings: Settings, args) -> str:
     # not migrated first: a backup taken before an upgrade is of the ledger as the running version keeps
     # it (restore applies the migrations), and the server still running is not changed under it
     async with _unmigrated_connection(settings) as (database, conn):
+        if await conn.fetchval("SELECT to_regclass('ledger_events') IS NULL"):
+            raise ValueError("no ledger in this database: nothing to back up")
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
             head = await conn.fetchval(_HEAD)
@@ -216,11 +223,9 @@ async def restore(settings: Settings, args) -> str:
 
     path = Path(args.file)
     async with _unmigrated_connection(settings) as (database, conn):
-        tables = await conn.fetchval("SELECT count(*) FROM pg_tables"
-                                     " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")
-        if tables:
-            raise ValueError(f"restore needs an empty database: this one has {tables} tables"
-                             " (a new --data-dir, or a new database in DATABASE_URL)")
+        if objects := await conn.fetchval(_USER_OBJECTS):
+            raise ValueError(f"restore needs an empty database: this one holds {objects} tables, views,"
+                             " sequences or functions (a new --data-dir, or a new database in DATABASE_URL)")
         await asyncio.to_thread(run_restore, database.url, path)
         applied = await apply_migrations(conn)  # a backup made by an older version, brought up to date
         head = await conn.fetchval(_HEAD)

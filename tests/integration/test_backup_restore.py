@@ -135,3 +135,21 @@ async def test_a_backup_copies_the_ledger_as_it_is_and_does_not_migrate_it(
     code, said, err = await cli(monkeypatch, capsys, empty_url, "restore", str(backup))
     assert code == 0, err
     assert said.rstrip().endswith("then applied 0014_api_token_names.sql"), said
+
+
+async def test_restore_refuses_a_database_holding_only_a_view_or_a_function(empty_url, monkeypatch, capsys, tmp_path):
+    """Not only tables: whatever is there could be mistaken for, or mixed into, the restored ledger."""
+    sql(empty_url, "CREATE VIEW leftover AS SELECT 1 AS one")
+    code, _, err = await cli(monkeypatch, capsys, empty_url, "restore", str(tmp_path / "any.dump"))
+    assert code == 2 and err.startswith("kulcs-ledger: restore needs an empty database"), err
+    sql(empty_url, "DROP VIEW leftover")
+    sql(empty_url, "CREATE FUNCTION leftover() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    code, _, err = await cli(monkeypatch, capsys, empty_url, "restore", str(tmp_path / "any.dump"))
+    assert code == 2 and err.startswith("kulcs-ledger: restore needs an empty database"), err
+
+
+async def test_a_backup_of_a_database_without_a_ledger_says_so(empty_url, monkeypatch, capsys, tmp_path):
+    code, _, err = await cli(monkeypatch, capsys, empty_url, "backup", str(tmp_path / "ledger.dump"))
+    assert code == 2
+    assert err == "kulcs-ledger: no ledger in this database: nothing to back up\n"
+    assert list(tmp_path.iterdir()) == []
