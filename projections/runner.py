@@ -8,6 +8,7 @@ import contextlib
 import structlog
 
 from projections import categories, orders, product_state, shop_settings, sync_log
+from projections.claims import is_claimed
 from projections.decoding import decode_rows
 
 NAME = "views"
@@ -69,7 +70,8 @@ async def tracked_position(conn) -> int:
 async def status(conn) -> dict:
     head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
     position = await tracked_position(conn)
-    return {"name": NAME, "position": position, "head": head, "lag": head - position}
+    return {"name": NAME, "position": position, "head": head, "lag": head - position,
+            "rebuild_running": await is_claimed(conn, "rebuild")}
 
 
 class LiveProjector:

@@ -14,6 +14,7 @@ import asyncpg
 from projections.runner import (
     NAME, VIEW_TABLES, apply_batch, next_rows, tracked_position,
 )
+from projections.claims import try_claim
 from projections.decoding import decode_rows
 from projections.partitions import fill_partitioned
 
@@ -40,7 +41,7 @@ async def shadow_claimed(url: str, schema: str):
     is for requests)."""
     conn = await asyncpg.connect(url)
     try:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"kulcs-ledger shadow {schema}"):
+        if not await try_claim(conn, schema):
             raise ShadowBusy(f"a {'verification' if schema == 'verify' else schema} of the views is already"
                              " running; try again when it has finished")
         yield conn

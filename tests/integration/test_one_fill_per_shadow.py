@@ -69,3 +69,22 @@ def test_the_cli_says_a_rebuild_is_running_and_exits_2(pg_server):
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "already running" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_projection_status_says_whether_a_rebuild_is_running(client, db_url):
+    """A rebuild over the API holds its request: behind a proxy that gives up first (504), this is how
+    support staff learn that it is still going, rather than by starting another (409)."""
+    support = await token(client, "support")
+
+    async def rebuild_running() -> bool:
+        response = await client.get("/api/projections", headers=support)
+        assert response.status == 200
+        return (await response.json())[0]["rebuild_running"]
+    assert await rebuild_running() is False
+    with shadow_held(db_url, "rebuild"):
+        assert await rebuild_running() is True
+        with shadow_held(db_url, "verify"):
+            assert await rebuild_running() is True
+    with shadow_held(db_url, "verify"):  # a verification is not a rebuild
+        assert await rebuild_running() is False
+
