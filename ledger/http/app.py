@@ -65,6 +65,7 @@ async def ledger_ctx(app: web.Application):
     app[KULCS_GATE] = KulcsGate()
     yield
     app[EXECUTOR].shutdown(wait=True)
+    app[KULCS_GATE].close()
     app[LEDGER].close()
 
 

@@ -133,6 +133,9 @@ async def test_kulcs_passwords_are_hashed_off_the_event_loop(client, monkeypatch
                                basic("bolt", PASSWORD))
     assert (wrong, right) == (401, 200)
     assert len(threads) == 3 and threading.main_thread() not in threads
+    # threads of their own: a flood of wrong passwords queues behind itself, not behind asyncio's
+    # default pool's other work (a recorded request's decompression, verify's digests)
+    assert all(thread.name.startswith("kulcs-passwords") for thread in threads), threads
 
 
 # --- every JSON route enforces its role ------------------------------------------------------------
