@@ -38,7 +38,8 @@ async def overview(request: web.Request) -> web.Response:
         projection = await projection_status(conn)
         health = await queries.shop_health(conn, shop)
     last = health["last_products_sync"]
-    healthy = projection["lag"] == 0 and (last is None or last["outcome"] not in ("rejected", "partial"))
+    healthy = (projection["lag"] == 0 and not projection["rebuild_running"]
+               and (last is None or last["outcome"] not in ("rejected", "partial")))
     return page(request, "overview.html", nav="overview", settings=dict(settings), recent=recent,
                 projection=projection, health=health, healthy=healthy)
 

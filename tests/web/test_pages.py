@@ -308,3 +308,15 @@ async def test_a_sale_price_window_that_began_is_a_sale_point_and_a_table_row_an
     response = await client.get("/api/shops/bolt/products/KS-9/price-history?format=csv", headers=ADMIN)
     lines = (await response.text()).splitlines()
     assert lines[0].endswith(",window_priority,window_edge") and lines[3].endswith(",5,start")
+
+
+async def test_the_overview_says_when_a_rebuild_of_the_views_is_running(client, browser, db_url):
+    from tests.integration.test_one_fill_per_shadow import shadow_held
+
+    await make_shop(client)
+    me = await browser().sign_in(await new_token(client, "support", None))
+    assert 'id="rebuild-running"' not in await me.text("/ui/shops/bolt")
+    with shadow_held(db_url, "rebuild"):
+        html = await me.text("/ui/shops/bolt")
+    assert '<dd id="rebuild-running">' in html and "fut" in html.split('id="rebuild-running"')[1][:80]
+    assert '<span class="badge warn">' in html.split('id="health"')[1][:400]
