@@ -2,6 +2,10 @@
 from uuid import UUID, uuid5
 
 NAMESPACE = UUID("6a3c0f0e-8c55-4d1e-9a57-4b8e1c7f2d10")
+# A SKU, a category's Kulcs id and its name are index keys, and PostgreSQL refuses an index entry
+# over ~2.7 KB: a longer value would fail the whole write (a 503, retried for ever) rather than the
+# value. 255 characters are at most ~1 KB of UTF-8.
+MAX_KEY_CHARS = 255
 
 
 def shop_id(webshopid: str) -> UUID:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger.domain.ids import MAX_KEY_CHARS
+
 from .xml_safety import DocumentError, local_name, parse_xml_safely
 
 PARSER_VERSION = "kulcs-u5/1"
@@ -44,6 +46,9 @@ def _row(index: int, element) -> CategoryRow:
         raise DocumentError(f"hiányzó azonosító (sor {index})")
     if not name:
         raise DocumentError(f"hiányzó név: {kulcs_id} (sor {index})")
+    for field, text in values.items():
+        if len(text) > MAX_KEY_CHARS:
+            raise DocumentError(f"túl hosszú <{field}>: legfeljebb {MAX_KEY_CHARS} karakter (sor {index})")
     parent_id = values.get("szulo", "")
     return CategoryRow(index=index, kulcs_id=kulcs_id, name=name,
                        parent_id=None if parent_id in _NO_PARENT else parent_id)

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from ledger.domain.ids import MAX_KEY_CHARS
+
 from .numbers import NumberError, parse_decimal, parse_vat
 from .xml_safety import RowSpelledOtherwise, encoding_of, iter_rows_safely, local_name
 
@@ -172,6 +174,13 @@ def _text(text: str) -> str:
     return text
 
 
+def _key(text: str) -> str:
+    """A SKU or a category: stored as an index key, so bounded (see MAX_KEY_CHARS)."""
+    if len(text) > MAX_KEY_CHARS:
+        raise _FieldError(f"túl hosszú (legfeljebb {MAX_KEY_CHARS} karakter)")
+    return text
+
+
 def _quantity(text: str) -> Decimal | None:
     return parse_decimal(text) if text else None
 
@@ -192,7 +201,7 @@ def _image(text: str) -> ImageRef | None:
 
 
 _FIELD_PARSERS = {
-    "termekkod": _text,
+    "termekkod": _key,
     "ar": _price,
     "arakcios": _price,
     "szabadraktar": _quantity,
@@ -200,7 +209,7 @@ _FIELD_PARSERS = {
     "mee": _text,
     "afakulcs": _vat,
     "kep": _image,
-    "kat": _text,
+    "kat": _key,
     "tmegjegyzes": _text,
 }
 _FIELD_NAMES = {name: name for name in _FIELD_PARSERS}

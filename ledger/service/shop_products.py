@@ -10,6 +10,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from ledger.domain.categories import CategoryBook
+from ledger.domain.ids import MAX_KEY_CHARS
 from ledger.domain.product_push import SyncContext, decide_push
 from ledger.kulcs.numbers import NumberError, parse_vat
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
@@ -18,7 +19,7 @@ from ledger.service.shops import ShopError
 from ledger.storage.state_writes import ProductStateRow, write_product_state
 
 MAX_TEXT_CHARS = 100_000
-MAX_SKU_CHARS = 255
+MAX_SKU_CHARS = MAX_KEY_CHARS
 _UNSIGNED = re.compile(r"[0-9]{1,12}(\.[0-9]{1,4})?")
 _SIGNED = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?")
 _TEXT_FIELDS = {"name": "nev", "unit": "mee", "description": "tmegjegyzes"}

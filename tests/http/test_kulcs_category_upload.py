@@ -113,3 +113,17 @@ async def test_kat_naming_a_deactivated_kulcs_category_finds_it_rather_than_crea
     nodes = list(flatten(await get_json(client, "/api/shops/bolt/categories")))
     assert sorted((n["kulcs_id"], n["name"], n["active"]) for n in nodes) == [
         ("15", "Kerti bútor", True), ("16", "Székek", False)]
+
+
+async def test_an_id_or_name_too_long_to_be_an_index_key_rejects_the_tree_and_is_recorded(client):
+    """Was a 503 'storage unavailable' after the database refused the index entry: nothing recorded,
+    and Kulcs, told to retry, sent the same tree for ever."""
+    import random
+    long_text = "".join(random.Random(0).choices("abcdefghijklmnopqrstuvwxyz", k=4000))
+    await make_shop(client, sync_type="full", manage_categories=True)
+    for tree, field in (([(long_text, "Kert", "0")], "azonosito"), ([("1", long_text, "0")], "nev")):
+        status, answer = await send(client, tree_xml(tree))
+        assert (status, answer["uzenet"]) == (400, f"túl hosszú <{field}>: legfeljebb 255 karakter (sor 1)")
+    await settled(client)
+    assert await get_json(client, "/api/shops/bolt/categories") == []
+    assert [s["outcome"] for s in await get_json(client, "/api/shops/bolt/syncs")] == ["rejected"] * 2

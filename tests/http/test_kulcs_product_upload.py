@@ -236,3 +236,30 @@ async def test_image_name_from_the_base64_alphabet_is_kept_as_a_name(client):
     await settled(client)
     image = (await get_json(client, "/api/shops/bolt/products/P"))["image"]
     assert (image["kind"], image["value"]) == ("name", "IMG20240101123456")
+
+
+def _incompressible(length: int) -> str:
+    """Letters PostgreSQL cannot compress below its ~2.7 KB index entry limit."""
+    import random
+    return "".join(random.Random(length).choices("abcdefghijklmnopqrstuvwxyzőű", k=length))
+
+
+async def test_a_termekkod_or_kat_too_long_to_be_an_index_key_rejects_its_row_not_the_push(client):
+    """Was a 503 'storage unavailable' after the database refused the index entry: nothing recorded,
+    and Kulcs, told to retry, sent the same push for ever."""
+    await make_shop(client, sync_type="full")
+    body = product_xml([{"termekkod": _incompressible(4000), "ar": "1"},
+                        {"termekkod": "KAT", "ar": "2", "kat": _incompressible(4000)},
+                        {"termekkod": "OK", "ar": "3", "kat": "Szerszám"}])
+    response = await upload(client, body)
+    result = answer(await response.text())
+    assert (response.status, result["eredmeny"], result["letrehozott"], result["kihagyott"]) == (
+        200, "RESZLEGES", "1", "2")
+    assert [(row, reason) for row, _, reason in result["hibak"]] == [
+        ("1", "termekkod: túl hosszú (legfeljebb 255 karakter)"),
+        ("2", "kat: túl hosszú (legfeljebb 255 karakter)")]
+    await settled(client)
+    (sync,) = await get_json(client, "/api/shops/bolt/syncs")
+    assert sync["sync_id"] == result["szinkron"] and sync["outcome"] == "partial"
+    raw = await client.get(f"/api/shops/bolt/syncs/{sync['sync_id']}/request", headers=ADMIN)
+    assert await raw.read() == body
