@@ -112,8 +112,9 @@ async def orders_confirm(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    # No HEAD: a download is a recorded call (U2 hands its orders over), not a look at headers.
     app.router.add_post("/kulcs/{shop}/products", products_upload)
-    app.router.add_get("/kulcs/{shop}/products", products_download)
+    app.router.add_get("/kulcs/{shop}/products", products_download, allow_head=False)
     app.router.add_post("/kulcs/{shop}/categories", categories_upload)
-    app.router.add_get("/kulcs/{shop}/orders", orders_download)
+    app.router.add_get("/kulcs/{shop}/orders", orders_download, allow_head=False)
     app.router.add_post("/kulcs/{shop}/orders/confirm", orders_confirm)
