@@ -13,10 +13,11 @@ from ledger.http.middleware import name_log_line
 from ledger.http.keys import LEDGER, POOL, SETTINGS
 from ledger.http.query_params import parse_instant
 from ledger.http.kulcs_calls import (
-    XML, authenticated_shop, receive_document, received_call, xml_error, xml_response,
+    XML, authenticated_shop, receive_document, received_call, xml_response,
 )
+from ledger.kulcs.answers import error_answer
 from ledger.kulcs.products_xml import FOOTER, HEADER, render_products
-from ledger.service.calls import record_plain_call
+from ledger.service.calls import record_plain_call, record_rejected_call
 from ledger.service.category_upload import handle_category_upload
 from ledger.service.order_confirm import handle_order_confirm
 from ledger.service.order_download import handle_order_download
@@ -52,6 +53,10 @@ PRODUCTS_QUERY = (
 DOWNLOAD_PAGE = 1000
 
 
+class _BadSince(ValueError):
+    pass
+
+
 def _since(request: web.Request) -> datetime | None:
     raw = request.query.get("modositva_ota")
     if not raw:
@@ -59,15 +64,21 @@ def _since(request: web.Request) -> datetime | None:
     try:
         return parse_instant(raw, BUDAPEST)
     except ValueError:
-        raise xml_error(400, f"érvénytelen modositva_ota: {raw[:40]}") from None
+        raise _BadSince(f"érvénytelen modositva_ota: {raw[:40]}") from None
 
 
 async def products_download(request: web.Request) -> web.StreamResponse:
     received_at = datetime.now(timezone.utc)
     await authenticated_shop(request, {})
-    since = _since(request)
     call = received_call(request, "products_download", b"", received_at)
     structlog.contextvars.bind_contextvars(shop=call.shop, sync_id=str(call.sync_id))
+    try:
+        since = _since(request)
+    except _BadSince as error:  # recorded like a refused upload, so support sees what Kulcs asked
+        await run_command(request, record_rejected_call, request.app[LEDGER], call, str(error), None)
+        KULCS_CALLS.labels("products_download", "rejected").inc()
+        name_log_line(request, "kulcs_products_download", outcome="rejected")
+        return xml_response(error_answer(str(error), call.sync_id), 400)
     response = web.StreamResponse(headers={"X-Kulcs-Sync": str(call.sync_id)})
     response.content_type, response.charset = XML, "utf-8"
     await response.prepare(request)

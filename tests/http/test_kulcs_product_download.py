@@ -81,3 +81,15 @@ async def test_metrics_count_every_kind_of_kulcs_call_including_the_downloads(cl
     await response.read()
     assert {kind: counted(kind) - before[kind] for kind in before} == {"orders_download": 1,
                                                                          "products_download": 1}
+
+
+async def test_a_refused_modositva_ota_is_recorded_with_its_reason(client):
+    """Was answered 400 with nothing recorded: support could not see that Kulcs asked, or with what."""
+    await make_shop(client)
+    response = await client.get("/kulcs/bolt/products", params={"modositva_ota": "tegnap"}, headers=KULCS)
+    answer = {c.tag: c.text for c in etree.fromstring(await response.read())}
+    assert (response.status, answer["eredmeny"], answer["uzenet"]) == (400, "HIBA", "érvénytelen modositva_ota: tegnap")
+    await settled(client)
+    (sync,) = await get_json(client, "/api/shops/bolt/syncs")
+    assert (sync["sync_id"], sync["kind"], sync["outcome"], sync["message"]) == (
+        answer["szinkron"], "products_download", "rejected", "érvénytelen modositva_ota: tegnap")
