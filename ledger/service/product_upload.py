@@ -145,8 +145,10 @@ def _known_fingerprints(app: LedgerApp, shop: str, document: bytes) -> tuple[set
     picked = b"\x01".join({sku.strip() for sku in _SKU_TEXT.findall(document)})
     try:
         skus = picked.decode(encoding_of(document), errors="replace")  # a garbled one is just not found
-    except LookupError:  # an encoding Python does not know: the parser will say what it makes of it
-        return set(), {}
+    except (LookupError, UnicodeError):  # an encoding Python does not know, or a codec that cannot
+        return set(), {}                  # "replace" (idna): the parser will say what it makes of it
+    # PostgreSQL refuses a NUL in text; such a SKU is no SKU the parser will accept either
+    skus = "\x01".join(sku for sku in skus.split("\x01") if "\x00" not in sku)
     rows = app.fetch_tuples("SELECT sku, fingerprint FROM product_state WHERE shop = %s"
                             " AND sku = ANY(string_to_array(%s, E'\\x01'))", (shop, skus))
     return set(skus.split("\x01")), dict(rows)  # bytea comes as bytes

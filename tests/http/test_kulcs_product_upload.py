@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 from lxml import etree
 
 from tests.conftest import ADMIN
@@ -263,3 +264,29 @@ async def test_a_termekkod_or_kat_too_long_to_be_an_index_key_rejects_its_row_no
     assert sync["sync_id"] == result["szinkron"] and sync["outcome"] == "partial"
     raw = await client.get(f"/api/shops/bolt/syncs/{sync['sync_id']}/request", headers=ADMIN)
     assert await raw.read() == body
+
+
+def _large(declaration: bytes, sku: bytes) -> bytes:
+    """Over the size from which SKUs are picked from the bytes before the parse (256 KiB)."""
+    filler = b"<termek><termekkod>F</termekkod><ar>1</ar></termek>" * 6000
+    return declaration + b"<termekek><termek><termekkod>" + sku + b"</termekkod></termek>" + filler + b"</termekek>"
+
+
+@pytest.mark.parametrize("body", [
+    _large(b'<?xml version="1.0" encoding="idna"?>', b"A-1"),
+    _large(b'<?xml version="1.0" encoding="undefined"?>', b"A-1"),
+    _large(b'<?xml version="1.0" encoding="utf-8"?>', b"A\x00\x00"),
+], ids=["codec-refusing-replace", "undefined-codec", "nul-bytes"])
+async def test_a_large_upload_the_parser_refuses_is_answered_400_and_recorded(client, body):
+    """The SKUs picked from a large upload's bytes were decoded in its declared encoding and looked up
+    before the parse: a codec that cannot 'replace' (idna, undefined) raised a 500, and a NUL byte
+    went to PostgreSQL, which refused it (400 with nothing recorded), where the parser refuses the
+    document with a reason and the call is kept."""
+    await make_shop(client, sync_type="full")
+    response = await upload(client, body)
+    result = answer(await response.text())
+    assert (response.status, result["eredmeny"]) == (400, "HIBA")
+    assert result["uzenet"].startswith("nem jól formált XML")
+    await settled(client)
+    (sync,) = await get_json(client, "/api/shops/bolt/syncs")
+    assert (sync["sync_id"], sync["outcome"]) == (result["szinkron"], "rejected")
