@@ -8,6 +8,7 @@ from aiohttp import web
 from ledger.http.api_auth import json_error
 
 MAX_JSON_BYTES = 1 << 20
+MAX_JSON_DEPTH = 32  # far beyond any order or setting; Python's json recursion ends near 1,000
 
 
 async def _body_up_to(request: web.Request, limit: int) -> bytes:
@@ -35,10 +36,30 @@ async def json_object(request: web.Request) -> dict:
         value = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise json_error(400, "the body is not JSON", str(error)) from None
+    except RecursionError:
+        raise _too_deep() from None
     if not isinstance(value, dict):
         raise json_error(400, "the body must be a JSON object")
+    if _depth_over(value, MAX_JSON_DEPTH):
+        raise _too_deep()
     try:  # JSON may spell a lone surrogate ("\ud800"), which is no text and nothing can store
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise json_error(400, "the body holds a lone surrogate (such as \\ud800), which is not text") from None
     return value
+
+
+def _too_deep() -> web.HTTPException:
+    return json_error(400, f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
+
+
+def _depth_over(value, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit`; a loop, as recursion is what fails on
+    deep values (encoding them for storage raised RecursionError: a 500)."""
+    level = [value]
+    for _ in range(limit):
+        level = [child for node in level if isinstance(node, (dict, list))
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        if not level:
+            return False
+    return any(isinstance(node, (dict, list)) for node in level)

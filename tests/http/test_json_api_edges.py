@@ -45,6 +45,23 @@ async def test_json_body_over_the_limit_sent_in_pieces_is_refused_as_too_large(c
 
 
 
+
+async def test_json_nested_past_the_recursion_limit_is_a_400_not_a_500(client):
+    body = '{"webshopid": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = await client.post("/api/shops", data=body, headers={**ADMIN, **JSON})
+    assert response.status == 400, await response.text()
+    assert "deeper than" in (await response.json())["error"]
+
+
+async def test_an_order_with_a_deeply_nested_customer_is_a_400_and_stores_nothing(client):
+    await make_shop(client)
+    nested = json.dumps(order_payload("D-1"))[:-1] + ', "customer": {"a": ' + "[" * 900 + "]" * 900 + "}}"
+    response = await client.post("/api/shops/bolt/orders", data=nested,
+                                 headers={**await bearer(client, "shop", "bolt"), **JSON})
+    assert response.status == 400, await response.text()
+    async with client.server.app[POOL].acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM order_state") == 0
+
 # 2. An admin token tied to one shop administers that shop only.
 
 async def test_shop_tied_admin_token_changes_its_own_shop_but_not_another(client):
