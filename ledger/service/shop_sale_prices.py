@@ -37,6 +37,9 @@ def parse_sale_price(priority: str, body: dict) -> tuple[str, dict]:
 
 
 MAX_PRICE = Decimal(10) ** 12
+# The price history computes the days around a window's edges (the day before it starts, the day after
+# it ends); at year 1 or 9999 those fall off the calendar and every read of the product's history failed.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def _day(body: dict, name: str) -> str | None:
@@ -46,9 +49,12 @@ def _day(body: dict, name: str) -> str | None:
     try:
         if not isinstance(value, str):
             raise TypeError
-        return date.fromisoformat(value).isoformat()
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ShopError(f"{name} must be a date (YYYY-MM-DD) or null") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ShopError(f"{name} must be a date in the years {FIRST_YEAR}–{LAST_YEAR}")
+    return day.isoformat()
 
 
 def set_shop_sale_price(app: LedgerApp, shop: str, sku: str, priority: str, body: dict) -> UUID | None:
