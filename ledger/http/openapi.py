@@ -129,7 +129,7 @@ SCHEMAS = {
     "SalePriceSet": _object({
         "price": {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
         "valid_from": _nullable(DATE), "valid_to": _nullable(DATE),
-    }, required=("price",)),
+    }, required=("price",), additionalProperties=False),
     "ShopProduct": _object({
         "name": STRING, "unit": STRING, "description": STRING,
         "vat": {"type": "string", "description": "a rate from 0 to 100 (\"27\") or a VAT code (\"AAM\")"},

@@ -14,7 +14,13 @@ from ledger.service.shops import ShopError
 from ledger.storage.state_writes import ProductStateRow, write_product_state
 
 
+SALE_PRICE_FIELDS = frozenset({"price", "valid_from", "valid_to"})
+
+
 def parse_sale_price(priority: str, body: dict) -> tuple[str, dict]:
+    # A misspelt field ("valid_until") ignored would leave a sale price running forever.
+    if unknown := sorted(set(body) - SALE_PRICE_FIELDS):
+        raise ShopError(f"unknown fields: {', '.join(unknown)} (price, valid_from, valid_to)")
     try:
         number = int(priority)
     except ValueError:

@@ -31,3 +31,12 @@ async def test_a_sale_price_dated_at_the_calendars_edge_is_refused_and_the_price
     response = await client.get(f"{PRODUCT}/price-history", headers=ADMIN)
     assert response.status == 200, await response.text()
 
+
+async def test_a_sale_price_with_an_unknown_field_is_refused_rather_than_running_forever(shop):
+    client, headers = shop
+    response = await client.put(f"{PRODUCT}/sale-prices/5", json={"price": "80", "valid_until": "2026-12-31"},
+                                headers=headers)
+    assert response.status == 400, await response.text()
+    assert "valid_until" in (await response.json())["error"]
+    product = await (await client.get(PRODUCT, headers=ADMIN)).json()
+    assert product["sale_prices"] == []
