@@ -87,3 +87,19 @@ async def test_only_the_shops_own_token_may_write_its_products(client):
     for headers in (ADMIN, other):
         response = await client.put("/api/shops/bolt/products/WEB-4", headers=headers, json={"name": "x"})
         assert response.status == 403
+
+
+async def test_text_xml_cannot_carry_is_refused_so_the_kulcs_download_keeps_answering(client):
+    await make_shop(client)
+    shop = await shop_headers(client)
+    for field, text in [("name", "Kerti\x01szék"), ("unit", "d\x1fb"), ("description", "a\x0bb"), ("name", "\ufffe")]:
+        response = await client.put("/api/shops/bolt/products/WEB-5", headers=shop, json={field: text})
+        assert response.status == 400, text
+        assert field in (await response.json())["error"], text
+    response = await client.put("/api/shops/bolt/products/WEB-5", headers=shop,
+                                json={"name": "Kerti szék", "description": "első sor\nmásodik sor\tvége"})
+    assert response.status == 201, await response.text()
+    await settled(client)
+    response = await client.get("/kulcs/bolt/products", headers=KULCS)
+    assert response.status == 200
+    assert etree.fromstring(await response.read()).findtext("termek/tmegjegyzes") == "első sor\nmásodik sor\tvége"
