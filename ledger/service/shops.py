@@ -19,6 +19,12 @@ class ShopError(ValueError):
         self.detail = detail
 
 
+ITEM_CODES = ("shipping_sku", "payment_fee_sku", "coupon_sku")
+MAX_ITEM_CODE_CHARS = 255  # a product's SKU at most (ledger/service/shop_products.py)
+# U2 sends these to Kulcs as line SKUs: a control character there turned into U+FFFD (another code), and
+# spaces around one made a code no product the shop names could have.
+_NOT_IN_AN_ITEM_CODE = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
+
 DEFAULTS = {"sync_type": "stock_price", "shipping_sku": None, "payment_fee_sku": None,
             "coupon_sku": None, "manage_categories": False, "payment_due_days": None}
 
@@ -32,9 +38,12 @@ def validate_settings(values: dict, *, partial: bool) -> dict:
         raise ShopError(f"unknown settings: {', '.join(sorted(unknown))}")
     if "sync_type" in values and values["sync_type"] not in SYNC_TYPES:
         raise ShopError("sync_type must be 'stock_price' or 'full'")
-    for name in ("shipping_sku", "payment_fee_sku", "coupon_sku"):
-        if values.get(name) is not None and (not isinstance(values[name], str) or not values[name].strip()):
-            raise ShopError(f"{name} must be a non-empty string or null")
+    for name in ITEM_CODES:
+        code = values.get(name)
+        if code is not None and (not isinstance(code, str) or not code.strip() or code != code.strip()
+                                 or len(code) > MAX_ITEM_CODE_CHARS or _NOT_IN_AN_ITEM_CODE.search(code)):
+            raise ShopError(f"{name} must be null or an item code: 1 to {MAX_ITEM_CODE_CHARS} characters,"
+                            " no spaces around it, no control characters")
     if "manage_categories" in values and not isinstance(values["manage_categories"], bool):
         raise ShopError("manage_categories must be true or false")
     days = values.get("payment_due_days")

@@ -226,3 +226,12 @@ async def test_an_invalid_order_answers_400_whose_detail_names_the_field(client)
     wrong_total = await client.post("/api/shops/bolt/orders", json=order_payload("2", total="1.00"), headers=shop)
     assert wrong_total.status == 400
     assert (await wrong_total.json())["detail"] == {"field": "total", "given": "1.00", "computed": "25400.00"}
+
+
+async def test_an_item_code_kulcs_would_get_altered_is_refused_and_the_setting_kept(client):
+    await make_shop(client, shipping_sku="SZALL")
+    for code in ("SZ\x01ALL", " SZALL ", "S" * 256, ""):
+        response = await client.patch("/api/shops/bolt", json={"shipping_sku": code}, headers=ADMIN)
+        assert response.status == 400, code
+    shop = await (await client.get("/api/shops/bolt", headers=ADMIN)).json()
+    assert shop["shipping_sku"] == "SZALL"
