@@ -1,11 +1,9 @@
 """The XML answers Kulcs gets (kulcs-protocol.md): counts and row errors, or a document error."""
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-_NOT_XML_CHAR = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+from ledger.kulcs.xml_text import writable
 
 RESULT_OF_OUTCOME = {"applied": "OK", "partial": "RESZLEGES", "rejected": "HIBA",
                      "ignored": "FIGYELMEN_KIVUL", "duplicate": "OK"}
@@ -17,7 +15,7 @@ def _document(root: etree._Element) -> bytes:
 
 def _child(parent, tag: str, text) -> etree._Element:
     element = etree.SubElement(parent, tag)
-    element.text = "" if text is None else _NOT_XML_CHAR.sub("\ufffd", str(text))
+    element.text = "" if text is None else writable(str(text))
     return element
 
 
@@ -35,7 +33,7 @@ def upload_answer(sync_id, outcome: str, counts: dict, errors: list[dict]) -> by
         hiba = _child(errors_element, "hiba", error["reason"])
         hiba.set("sor", str(error["row"]))
         if error.get("sku"):
-            hiba.set("termekkod", _NOT_XML_CHAR.sub("\ufffd", error["sku"]))
+            hiba.set("termekkod", writable(error["sku"]))
     return _document(root)
 
 

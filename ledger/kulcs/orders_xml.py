@@ -1,18 +1,17 @@
 """U2 order download: the <megrendelesek> document Kulcs pulls, whole or one order at a time."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
 from ledger.domain.orders import Line, PlacedOrder
 from ledger.domain.values import BUDAPEST, money, quantity
+from ledger.kulcs.xml_text import writable
 
 HEADER = b"<?xml version='1.0' encoding='UTF-8'?>\n<megrendelesek>"
 FOOTER = b"</megrendelesek>"
 
-_NOT_XML_CHAR = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CUSTOMER_FIELDS = (("nev", "name"), ("email", "email"), ("telefon", "phone"), ("adoszam", "tax_number"))
 _ADDRESS_FIELDS = (("nev", "name"), ("irsz", "zip"), ("varos", "city"), ("utca", "street"), ("orszag", "country"))
 
@@ -63,4 +62,4 @@ def _address(parent, tag: str, address: dict) -> None:
 
 def _child(parent, tag: str, value) -> None:
     element = etree.SubElement(parent, tag)
-    element.text = "" if value is None else _NOT_XML_CHAR.sub("\ufffd", str(value))
+    element.text = "" if value is None else writable(str(value))

@@ -7,13 +7,14 @@ from decimal import Decimal
 from lxml import etree
 
 from ledger.domain.sale_prices import KULCS_PRIORITY, is_active
+from ledger.kulcs.xml_text import writable
 
 HEADER = b"<?xml version='1.0' encoding='UTF-8'?>\n<termekek>\n"
 FOOTER = b"</termekek>\n"
 
 
 def _text(value) -> str:
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+    return format(value, "f") if isinstance(value, Decimal) else writable(str(value))
 
 
 def render_products(rows, today: date) -> bytes:

@@ -93,3 +93,21 @@ async def test_a_refused_modositva_ota_is_recorded_with_its_reason(client):
     (sync,) = await get_json(client, "/api/shops/bolt/syncs")
     assert (sync["sync_id"], sync["kind"], sync["outcome"], sync["message"]) == (
         answer["szinkron"], "products_download", "rejected", "érvénytelen modositva_ota: tegnap")
+
+
+async def test_a_stored_text_xml_cannot_carry_is_sent_as_a_replacement_character_not_a_broken_download(client):
+    """Shop products written before such text was refused may hold it: one of them broke every later
+    download of the shop's catalogue midway (the same rule as the orders' download)."""
+    from ledger.http.keys import POOL
+
+    await make_shop(client, sync_type="full")
+    rows = [{"termekkod": f"D-{n}", "ar": "100", "nev": f"Termék {n}"} for n in range(3)]
+    await client.post("/kulcs/bolt/products", data=product_xml(rows), headers={**KULCS, "Content-Type": "text/xml"})
+    await settled(client)
+    async with client.server.app[POOL].acquire() as conn:
+        await conn.execute("UPDATE product_view SET name = E'Rossz\\x01n\\u00e9v' WHERE sku = 'D-1'")
+    response = await client.get("/kulcs/bolt/products", headers=KULCS)
+    assert response.status == 200
+    downloaded = parse_product_upload(await response.read())
+    assert [row.sku for row in downloaded.rows] == ["D-0", "D-1", "D-2"]
+    assert downloaded.rows[1].values["nev"] == "Rossz\ufffdnév"
