@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from ledger.domain.values import money
+from ledger.domain.values import NOT_SENDABLE_TO_KULCS, money
 
 MAX_ORDER_ID_CHARS = 64
 MAX_INTEGER_DIGITS = 15
@@ -247,7 +247,12 @@ def _order_id(value) -> str:
         raise _invalid("order_id", "is required and must be a non-empty string")
     if len(value) > MAX_ORDER_ID_CHARS:
         raise _invalid("order_id", f"must be at most {MAX_ORDER_ID_CHARS} characters")
+    if value != value.strip() or _CONTROL.search(value):  # U3's <azonosito> comes back trimmed
+        raise _invalid("order_id", "must not begin or end with spaces nor hold control characters")
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _placed_at(value) -> datetime:
@@ -276,23 +281,28 @@ def _mapping(value, field: str) -> dict:
         return {}
     if not isinstance(value, dict):
         raise _invalid(field, "must be an object")
+    for key, text in value.items():
+        if isinstance(text, str):
+            _sendable(text, f"{field}.{key}")
     return value
 
 
 def _optional_text(value, field: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise _invalid(field, "must be a string")
-    if value is not None and "\x00" in value:
-        raise _invalid(field, "must not contain NUL characters")
-    return value
+    return value if value is None else _sendable(value, field)
 
 
 def _required_text(value, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _invalid(field, "is required and must be a non-empty string")
-    if "\x00" in value:
-        raise _invalid(field, "must not contain NUL characters")
-    return value
+    return _sendable(value, field)
+
+
+def _sendable(text: str, field: str) -> str:
+    if NOT_SENDABLE_TO_KULCS.search(text):
+        raise _invalid(field, "must not contain control characters other than tab and line breaks")
+    return text
 
 
 def _payment_due_days(value) -> int | None:

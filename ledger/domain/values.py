@@ -1,9 +1,13 @@
 """Canonical text forms of money and quantities, so equal values compare equal as strings."""
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 _CENT = Decimal("0.01")
+# What XML 1.0 cannot carry (tab, line feed and carriage return it can): text sent on to Kulcs with one
+# of these would arrive as U+FFFD, another text than the shop gave.
+NOT_SENDABLE_TO_KULCS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def money(value: Decimal) -> str:

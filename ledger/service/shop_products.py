@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from ledger.domain.categories import CategoryBook
 from ledger.domain.ids import MAX_KEY_CHARS
 from ledger.domain.product_push import SyncContext, decide_push
+from ledger.domain.values import NOT_SENDABLE_TO_KULCS
 from ledger.kulcs.numbers import NumberError, parse_vat
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.service.product_upload import load_states
@@ -24,9 +25,6 @@ _UNSIGNED = re.compile(r"[0-9]{1,12}(\.[0-9]{1,4})?")
 _SIGNED = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?")
 _TEXT_FIELDS = {"name": "nev", "unit": "mee", "description": "tmegjegyzes"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# XML 1.0 has no way to write these, and the U4 download (ledger/kulcs/products_xml.py) sends the text to
-# Kulcs as it is stored: one such product made every later download of the shop's catalogue fail.
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def parse_shop_product(sku: str, body: dict) -> ShopProductRow:
     for name, element in _TEXT_FIELDS.items():
         if name in body:
             text = body[name]
-            if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS or _NOT_XML_TEXT.search(text):
+            if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS or NOT_SENDABLE_TO_KULCS.search(text):
                 raise ShopError(f"{name} must be a string of at most {MAX_TEXT_CHARS} characters, without"
                                 " control characters other than tab and line breaks")
             values[element] = text

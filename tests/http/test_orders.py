@@ -235,3 +235,24 @@ async def test_an_item_code_kulcs_would_get_altered_is_refused_and_the_setting_k
         assert response.status == 400, code
     shop = await (await client.get("/api/shops/bolt", headers=ADMIN)).json()
     assert shop["shipping_sku"] == "SZALL"
+
+
+async def test_an_order_id_kulcs_could_not_confirm_or_text_it_could_not_receive_is_refused(client):
+    """U3 reads <azonosito> trimmed, so " 7 " could never be confirmed and stayed in U2 for ever; a control
+    character in a name reached Kulcs as U+FFFD, another text than the shop sent."""
+    await make_shop(client)
+    shop = await shop_headers(client)
+    refused = {
+        "order_id": order_payload(" 7 "),
+        "order_id ": order_payload("7\n8"),
+        "customer.name": order_payload("9", customer={"name": "Minta\x01Kft."}),
+        "lines[0].name": order_payload("10", lines=[{"sku": "KS-1", "name": "Szék\x0b", "quantity": "1",
+                                                    "unit": "db", "net_unit_price": "100", "vat": "27"}]),
+        "comment": order_payload("11", comment="Kérem\x1fcsengessen"),
+    }
+    for field, payload in refused.items():
+        response = await client.post("/api/shops/bolt/orders", json=payload, headers=shop)
+        assert response.status == 400, (field, await response.text())
+        assert (await response.json())["detail"]["field"] == field.strip(), field
+    kept = order_payload("12", comment="Első sor\nMásodik sor\tvége")
+    assert (await client.post("/api/shops/bolt/orders", json=kept, headers=shop)).status == 201
