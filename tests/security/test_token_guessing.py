@@ -192,13 +192,10 @@ async def kulcs_push_behind_proxy(client, address: str, password: str) -> int:
 async def test_kulcs_failures_behind_a_trusted_proxy_are_counted_per_forwarded_client(proxied):
     client = proxied
     await make_shop(client, password="kulcs-jelszo-123", sync_type="full")
-
-    async def push(address: str, password: str) -> int:
-        return await kulcs_push_behind_proxy(client, address, password)
     for _ in range(FAILURES_BEFORE_REFUSAL):
-        assert await push("198.51.100.1", "rossz") == 401
-    assert await push("198.51.100.1", "kulcs-jelszo-123") == 429
-    assert await push("198.51.100.2", "kulcs-jelszo-123") == 200
+        assert await kulcs_push_behind_proxy(client, "198.51.100.1", "rossz") == 401
+    assert await kulcs_push_behind_proxy(client, "198.51.100.1", "kulcs-jelszo-123") == 429
+    assert await kulcs_push_behind_proxy(client, "198.51.100.2", "kulcs-jelszo-123") == 200
 
 
 async def test_the_request_log_line_names_the_forwarded_client_behind_a_trusted_proxy(proxied):
@@ -235,13 +232,10 @@ async def test_an_ipv4_mapped_ipv6_address_shares_the_count_of_its_ipv4_address(
 async def test_kulcs_failures_from_ipv6_addresses_of_one_64_share_a_count(proxied):
     client = proxied
     await make_shop(client, password="kulcs-jelszo-123", sync_type="full")
-
-    async def push(address: str, password: str) -> int:
-        return await kulcs_push_behind_proxy(client, address, password)
     for n in range(FAILURES_BEFORE_REFUSAL):
-        assert await push(f"2001:db8:5:6:{n + 1:x}::1", "rossz") == 401
-    assert await push("2001:db8:5:6::abcd", "kulcs-jelszo-123") == 429
-    assert await push("2001:db8:5:7::1", "kulcs-jelszo-123") == 200
+        assert await kulcs_push_behind_proxy(client, f"2001:db8:5:6:{n + 1:x}::1", "rossz") == 401
+    assert await kulcs_push_behind_proxy(client, "2001:db8:5:6::abcd", "kulcs-jelszo-123") == 429
+    assert await kulcs_push_behind_proxy(client, "2001:db8:5:7::1", "kulcs-jelszo-123") == 200
 
 
 async def test_the_log_line_names_the_real_ipv6_address_not_its_64(proxied):
