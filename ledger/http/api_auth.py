@@ -23,9 +23,11 @@ log = structlog.get_logger("auth")
 
 def json_error(status: int, message: str, detail=None, headers: dict | None = None) -> web.HTTPException:
     exception_class = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
-                       404: web.HTTPNotFound, 409: web.HTTPConflict, 429: web.HTTPTooManyRequests}[status]
+                       404: web.HTTPNotFound, 409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge,
+                       429: web.HTTPTooManyRequests}[status]
+    sizes = {"max_size": 0, "actual_size": 0} if status == 413 else {}  # its message is ours, not aiohttp's
     return exception_class(text=web.json_response({"error": message, "detail": detail}).text,
-                           content_type="application/json", headers=headers)
+                           content_type="application/json", headers=headers, **sizes)
 
 
 def token_attempt(request: web.Request) -> Attempt:

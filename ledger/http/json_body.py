@@ -28,10 +28,10 @@ async def _body_up_to(request: web.Request, limit: int) -> bytes:
 
 async def json_object(request: web.Request) -> dict:
     if request.content_length and request.content_length > MAX_JSON_BYTES:
-        raise json_error(400, "request body too large")
+        raise json_error(413, "request body too large")
     raw = await _body_up_to(request, MAX_JSON_BYTES)
     if len(raw) > MAX_JSON_BYTES:
-        raise json_error(400, "request body too large")
+        raise json_error(413, "request body too large")
     try:
         value = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:

@@ -254,6 +254,7 @@ RESPONSES = {
     "Forbidden": _json(_ref("Error"), "The token's role (or shop) may not do this."),
     "NotFound": _json(_ref("Error"), "No such shop, product, sync, order or token."),
     "Conflict": _json(_ref("Error"), "It exists already with different content."),
+    "TooLarge": _json(_ref("Error"), "The JSON body is over 1 MiB."),
     "Unavailable": _json(_ref("Error"), "The database is unreachable: retry later.", RETRY_AFTER),
     "TooManyFailures": _json(_ref("Error"), "Too many failed tokens from this address (an IPv6 one: its /64;"
                              " five in a minute, on the API and the sign-in page together): refused, right"
@@ -293,14 +294,14 @@ def _operation(summary: str, roles: list[str] | None, responses: dict, *, parame
         operation["parameters"] = list(parameters)
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-        errors = ("400", *errors)
+        errors = ("400", "413", *errors)
     if roles is None:
         operation["security"] = []
     else:
         operation["x-roles"] = roles
         operation["description"] = f"Roles: {', '.join(roles)}."
     names = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
-             "409": "Conflict", "429": "TooManyFailures", "503": "Unavailable"}
+             "409": "Conflict", "413": "TooLarge", "429": "TooManyFailures", "503": "Unavailable"}
     if "401" in errors:  # a bearer token is checked: so is how many wrong ones came from the address
         errors = (*errors, "429")
     for code in errors:
