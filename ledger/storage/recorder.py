@@ -223,6 +223,9 @@ def _roll_back(conn: psycopg.Connection) -> None:
 
 
 _TRANSLATIONS = (
+    # A value past one of PostgreSQL's limits (an index entry over ~2.7 KB) is psycopg's OperationalError,
+    # which the library retries and the server answers 503 "retry later": the input, not an outage.
+    (psycopg.errors.ProgramLimitExceeded, persistence.DataError),
     (psycopg.InterfaceError, persistence.InterfaceError),
     (psycopg.OperationalError, persistence.OperationalError),
     (psycopg.DataError, persistence.DataError),

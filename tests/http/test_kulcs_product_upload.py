@@ -290,3 +290,16 @@ async def test_a_large_upload_the_parser_refuses_is_answered_400_and_recorded(cl
     await settled(client)
     (sync,) = await get_json(client, "/api/shops/bolt/syncs")
     assert (sync["sync_id"], sync["outcome"]) == (result["szinkron"], "rejected")
+
+
+async def test_a_value_the_database_cannot_index_is_a_400_at_once_not_a_503_retried_for_ever(client, monkeypatch):
+    """The safety net behind the key limits: were some path to let an over-long key through again,
+    PostgreSQL's "index row size exceeds maximum" (a program limit, psycopg's OperationalError) was
+    retried for 2 s by the recorder and answered 503, which tells Kulcs to send the same push again."""
+    import ledger.kulcs.product_upload as parser
+
+    monkeypatch.setattr(parser, "MAX_KEY_CHARS", 10**6)
+    await make_shop(client, sync_type="full")
+    response = await upload(client, product_xml([{"termekkod": _incompressible(4000), "ar": "1"}]))
+    assert response.status == 400, await response.text()
+    assert "cannot be stored" in await response.text()
