@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from ledger.domain.values import NOT_SENDABLE_TO_KULCS, money
+from ledger.domain.values import CONTROL_CHARACTERS, NOT_SENDABLE_TO_KULCS, money
 
 MAX_ORDER_ID_CHARS = 64
 MAX_INTEGER_DIGITS = 15
@@ -247,12 +247,9 @@ def _order_id(value) -> str:
         raise _invalid("order_id", "is required and must be a non-empty string")
     if len(value) > MAX_ORDER_ID_CHARS:
         raise _invalid("order_id", f"must be at most {MAX_ORDER_ID_CHARS} characters")
-    if value != value.strip() or _CONTROL.search(value):  # U3's <azonosito> comes back trimmed
+    if value != value.strip() or CONTROL_CHARACTERS.search(value):  # U3's <azonosito> comes back trimmed
         raise _invalid("order_id", "must not begin or end with spaces nor hold control characters")
     return value
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _placed_at(value) -> datetime:

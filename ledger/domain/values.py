@@ -8,6 +8,8 @@ _CENT = Decimal("0.01")
 # What XML 1.0 cannot carry (tab, line feed and carriage return it can): text sent on to Kulcs with one
 # of these would arrive as U+FFFD, another text than the shop gave.
 NOT_SENDABLE_TO_KULCS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# None of them belongs in a code that names something (a SKU, an order id).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def money(value: Decimal) -> str:

@@ -29,6 +29,8 @@ def address_behind_proxies(peer: str | None, forwarded: Iterable[str], trusted: 
     """`forwarded`: the X-Forwarded-For header lines, in order."""
     if peer is None:
         return "?"
+    if not trusted:  # every request's log line asks: no address to parse when no proxy is trusted
+        return peer
     client = _parsed(peer)
     if client is None or not _is_trusted(client, trusted):
         return peer

@@ -36,15 +36,20 @@ _PLAIN_ERRORS = {404: "no such API path", 405: "this method is not allowed on th
 _NOT_COPIED = frozenset({"Content-Type", "Content-Length"})
 
 
+def _copied_headers(exc: web.HTTPException) -> CIMultiDict:
+    headers = CIMultiDict(exc.headers)
+    for name in _NOT_COPIED:
+        headers.popall(name, None)
+    return headers
+
+
 def _json_from_http_exception(request: web.Request, exc: web.HTTPException) -> web.Response:
     """aiohttp's own answers (no route: 404, wrong method: 405, body over the limit: 413, …) in the
     JSON API's error shape, with the same status and headers (e.g. Allow)."""
     detail = None
     if isinstance(exc, web.HTTPMethodNotAllowed):
         detail = {"method": exc.method, "allowed": sorted(exc.allowed_methods)}
-    headers = CIMultiDict(exc.headers)
-    for name in _NOT_COPIED:
-        headers.popall(name, None)
+    headers = _copied_headers(exc)
     return web.json_response({"error": _PLAIN_ERRORS.get(exc.status, exc.reason), "detail": detail},
                              status=exc.status, headers=headers)
 
@@ -56,9 +61,7 @@ def _xml_from_http_exception(exc: web.HTTPException) -> web.Response:
     if isinstance(exc, web.HTTPMethodNotAllowed):
         allowed = ", ".join(sorted(exc.allowed_methods))
         message = f"a(z) {exc.method} metódus itt nem használható (megengedett: {allowed})"
-    headers = CIMultiDict(exc.headers)
-    for name in _NOT_COPIED:
-        headers.popall(name, None)
+    headers = _copied_headers(exc)
     return web.Response(body=error_answer(message), status=exc.status, content_type="text/xml",
                         charset="utf-8", headers=headers)
 

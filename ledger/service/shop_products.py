@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from ledger.domain.categories import CategoryBook
 from ledger.domain.ids import MAX_KEY_CHARS
 from ledger.domain.product_push import SyncContext, decide_push
-from ledger.domain.values import NOT_SENDABLE_TO_KULCS
+from ledger.domain.values import CONTROL_CHARACTERS, NOT_SENDABLE_TO_KULCS
 from ledger.kulcs.numbers import NumberError, parse_vat
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.service.product_upload import load_states
@@ -24,7 +24,6 @@ MAX_SKU_CHARS = MAX_KEY_CHARS
 _UNSIGNED = re.compile(r"[0-9]{1,12}(\.[0-9]{1,4})?")
 _SIGNED = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?")
 _TEXT_FIELDS = {"name": "nev", "unit": "mee", "description": "tmegjegyzes"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class ShopProductWrite:
 
 
 def parse_shop_product(sku: str, body: dict) -> ShopProductRow:
-    if not sku or sku != sku.strip() or len(sku) > MAX_SKU_CHARS or _CONTROL.search(sku):
+    if not sku or sku != sku.strip() or len(sku) > MAX_SKU_CHARS or CONTROL_CHARACTERS.search(sku):
         raise ShopError(f"the SKU must be 1 to {MAX_SKU_CHARS} characters, without control characters"
                         " or surrounding spaces")
     unknown = sorted(set(body) - {*_TEXT_FIELDS, "vat", "base_price", "stock1"})

@@ -5,7 +5,7 @@ import re
 
 from datetime import datetime, timezone
 
-from ledger.domain.ids import shop_id
+from ledger.domain.ids import MAX_KEY_CHARS, shop_id
 from ledger.domain.shop import PLAIN_SETTINGS, SYNC_TYPES, Shop
 from ledger.service.ledger_app import LedgerApp, retry_on_conflict
 from ledger.service.secrets import hash_secret
@@ -20,7 +20,7 @@ class ShopError(ValueError):
 
 
 ITEM_CODES = ("shipping_sku", "payment_fee_sku", "coupon_sku")
-MAX_ITEM_CODE_CHARS = 255  # a product's SKU at most (ledger/service/shop_products.py)
+MAX_ITEM_CODE_CHARS = MAX_KEY_CHARS  # what a product's SKU may be
 # U2 sends these to Kulcs as line SKUs: a control character there turned into U+FFFD (another code), and
 # spaces around one made a code no product the shop names could have.
 _NOT_IN_AN_ITEM_CODE = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
