@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 
 from ledger.http.client_address import client_address
+from ledger.http.errors import http_exception
 from ledger.http.header_values import is_utf8
 from ledger.http.keys import POOL, SETTINGS, TOKEN_FAILURES
 from ledger.http.throttle import Attempt, throttling_key
@@ -22,12 +23,8 @@ log = structlog.get_logger("auth")
 
 
 def json_error(status: int, message: str, detail=None, headers: dict | None = None) -> web.HTTPException:
-    exception_class = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
-                       404: web.HTTPNotFound, 409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge,
-                       429: web.HTTPTooManyRequests}[status]
-    sizes = {"max_size": 0, "actual_size": 0} if status == 413 else {}  # its message is ours, not aiohttp's
-    return exception_class(text=web.json_response({"error": message, "detail": detail}).text,
-                           content_type="application/json", headers=headers, **sizes)
+    return http_exception(status, web.json_response({"error": message, "detail": detail}).text,
+                          "application/json", headers)
 
 
 def token_attempt(request: web.Request) -> Attempt:

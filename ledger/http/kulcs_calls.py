@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ledger.http.client_address import client_address
 from ledger.http.commands import run_command
+from ledger.http.errors import http_exception
 from ledger.http.keys import KULCS_GATE, POOL, SETTINGS
 from ledger.http.kulcs_auth import credentials_from
 from ledger.http.metrics import KULCS_CALLS
@@ -29,11 +30,7 @@ def xml_response(body: bytes, status: int = 200, headers: dict | None = None) ->
 
 
 def xml_error(status: int, message: str, headers: dict | None = None) -> web.HTTPException:
-    exception_class = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized,
-                       413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests}[status]
-    kwargs = {"max_size": 0, "actual_size": 0} if status == 413 else {}
-    return exception_class(text=error_answer(message).decode("utf-8"), content_type=XML,
-                           headers=headers, **kwargs)
+    return http_exception(status, error_answer(message).decode("utf-8"), XML, headers)
 
 
 async def authenticated_shop(request: web.Request, fields: dict[str, str]):

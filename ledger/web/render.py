@@ -12,6 +12,7 @@ from aiohttp import web
 from yarl import URL
 
 from ledger.domain.values import BUDAPEST
+from ledger.http.errors import HTTP_STATUSES, http_exception
 from ledger.web import i18n
 
 JINJA = web.AppKey("ledger_web_jinja", jinja2.Environment)
@@ -94,17 +95,12 @@ def page(request: web.Request, template: str, status: int = 200, **values) -> we
     return response
 
 
-_ERRORS = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-           409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 422: web.HTTPUnprocessableEntity,
-           429: web.HTTPTooManyRequests}
-
-
 def http_error(request: web.Request, status: int, key: str, detail: str | None = None,
                headers: dict | None = None) -> web.HTTPException:
     """An HTML error page to raise: the message by key in the viewer's language, and an optional detail."""
     text = aiohttp_jinja2.render_string("error.html", request, context(
         request, status=status, message_key=key, detail=detail), app_key=JINJA)
-    return _ERRORS.get(status, web.HTTPBadRequest)(text=text, content_type="text/html", headers=headers)
+    return http_exception(status if status in HTTP_STATUSES else 400, text, "text/html", headers)
 
 
 SECURITY_HEADERS = {
