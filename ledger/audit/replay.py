@@ -14,16 +14,17 @@ from ledger.service.ledger_app import LedgerApp
 from ledger.service.order_confirm import handle_order_confirm
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shops import ShopError
-from ledger.storage.request_bodies import received_form
+from ledger.storage.request_bodies import HELD_BODY, REQUESTS_HOLDING, as_received
 
 REPLAYABLE = ("products", "categories", "orders_confirm")
 
 
 def stored_call(app: LedgerApp, shop: str, sync_id: UUID) -> dict:
-    rows = app.fetch("SELECT * FROM kulcs_requests WHERE shop = %s AND sync_id = %s", (shop, sync_id))
+    rows = app.fetch(f"SELECT r.*, {HELD_BODY} FROM {REQUESTS_HOLDING} WHERE r.shop = %s AND r.sync_id = %s",
+                     (shop, sync_id))
     if not rows:
         raise ShopError("no such sync", status=404)
-    return {**rows[0], "body": received_form(rows[0]["body"], rows[0]["body_compression"])}
+    return as_received(rows[0])
 
 
 def replay(app: LedgerApp, shop_row, sync_id: UUID, *, dry_run: bool, actor: str,

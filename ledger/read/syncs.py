@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from ledger.read.formats import plain
-from ledger.storage.request_bodies import received_form
+from ledger.storage.request_bodies import HELD_BODY, REQUESTS_HOLDING, as_received
 
 
 def sync_json(row) -> dict:
@@ -60,11 +60,8 @@ async def sync(conn, shop: str, sync_id: UUID) -> dict | None:
 
 async def recorded_request(conn, shop: str, sync_id: UUID) -> dict | None:
     """The stored call, its `body` the bytes as received (decompressed off the event loop)."""
-    row = await conn.fetchrow("SELECT * FROM kulcs_requests WHERE shop = $1 AND sync_id = $2",
-                              shop, sync_id)
+    row = await conn.fetchrow(f"SELECT r.*, {HELD_BODY} FROM {REQUESTS_HOLDING}"
+                              " WHERE r.shop = $1 AND r.sync_id = $2", shop, sync_id)
     if row is None:
         return None
-    body, compression = row["body"], row["body_compression"]
-    received = (await asyncio.to_thread(received_form, body, compression) if compression
-                else received_form(body, None))
-    return {**row, "body": received}
+    return await asyncio.to_thread(as_received, row) if row["held_compression"] else as_received(row)

@@ -8,6 +8,7 @@ PostgreSQL as before.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 COMPRESSED_FROM = 256 * 1024
@@ -38,3 +39,18 @@ def received_form(stored: bytes, compression: str | None) -> bytes:
     if compression == ZLIB:
         return zlib.decompress(stored)
     raise ValueError(f"unknown request body compression: {compression!r}")
+
+
+# A recorded call read with the bytes of its body wherever they are held: a large body the shop had
+# sent before is held by the earlier call's row (migration 0015). `SELECT r.*, {HELD_BODY} FROM
+# {REQUESTS_HOLDING}`, then `as_received(row)`.
+REQUESTS_HOLDING = "kulcs_requests r LEFT JOIN kulcs_requests held ON held.sync_id = r.body_stored_with"
+HELD_BODY = ("coalesce(held.body, r.body) AS held_body,"
+             " coalesce(held.body_compression, r.body_compression) AS held_compression")
+
+
+def as_received(row: Mapping) -> dict:
+    """A call read with HELD_BODY, its `body` the bytes as received."""
+    call = dict(row)
+    call["body"] = received_form(call.pop("held_body"), call.pop("held_compression"))
+    return call

@@ -62,16 +62,31 @@ class StoredImage:
 
 def write_request(request: RecordedRequest):
     def write(curs: Cursor, _ids: Sequence[int]) -> None:
-        curs.execute(
-            "INSERT INTO kulcs_requests (sync_id, shop, kind, received_at, method, path, query,"
-            " content_type, headers, remote, body, body_compression, body_sha256)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %b, %s, %s)",  # %b: bytes sent as binary
-            (request.sync_id, request.shop, request.kind, request.received_at, request.method,
-             request.path, request.query, request.content_type, json.dumps(request.headers),
-             request.remote, request.body, request.body_compression, request.body_sha256),
-        )
+        values = (request.sync_id, request.shop, request.kind, request.received_at, request.method,
+                  request.path, request.query, request.content_type, json.dumps(request.headers),
+                  request.remote, request.body, request.body_compression, request.body_sha256)
+        curs.execute(_INSERT_REQUEST if request.body_compression is None else _INSERT_REQUEST_ONCE,
+                     values if request.body_compression is None else values + (request.shop, request.body_sha256))
     write.payload_bytes = len(request.body)  # read by the recorder: large bodies are not pipelined
     return write
+
+
+_REQUEST_COLUMNS = ("sync_id, shop, kind, received_at, method, path, query, content_type, headers, remote,"
+                    " body, body_compression, body_sha256")
+_INSERT_REQUEST = (f"INSERT INTO kulcs_requests ({_REQUEST_COLUMNS})"
+                   " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %b, %s, %s)")  # %b: bytes as binary
+# A large body the shop has sent before is stored once (migration 0015): the row of the earlier call
+# that holds those bytes is looked up in the same statement, so a pipelined group waits for no result.
+_INSERT_REQUEST_ONCE = (
+    f"INSERT INTO kulcs_requests ({_REQUEST_COLUMNS}, body_stored_with)"
+    " SELECT v.sync_id, v.shop, v.kind, v.received_at, v.method, v.path, v.query, v.content_type, v.headers,"
+    " v.remote, CASE WHEN held.sync_id IS NULL THEN v.body ELSE ''::bytea END,"
+    " CASE WHEN held.sync_id IS NULL THEN v.body_compression END, v.body_sha256, held.sync_id"
+    " FROM (VALUES (%s::uuid, %s::text, %s::text, %s::timestamptz, %s::text, %s::text, %s::text, %s::text,"
+    " %s::jsonb, %s::text, %b::bytea, %s::text, %s::text)) AS v (sync_id, shop, kind, received_at, method,"
+    " path, query, content_type, headers, remote, body, body_compression, body_sha256)"
+    " LEFT JOIN LATERAL (SELECT r.sync_id FROM kulcs_requests r WHERE r.shop = %s AND r.body_sha256 = %s"
+    " AND r.body_compression IS NOT NULL LIMIT 1) AS held ON true")
 
 
 def write_product_state(rows: Sequence[ProductStateRow]):
