@@ -128,7 +128,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
             digests = self._copy_events(curs, events, ids[0])
             link = chain_link(prev_link, digests)
             curs.execute(self._statement("chain", lambda: sql.SQL(
-                "INSERT INTO {} (last_id, first_id, prev_link, link, digests) VALUES (%s, %s, %s, %s, %s)"
+                "INSERT INTO {} (last_id, first_id, prev_link, link, digests) VALUES (%s, %s, %b, %b, %b)"
             ).format(self._chain_table())), (ids[-1], ids[0], prev_link, link, digests))
         for write in sync.state_writes:
             write(curs, ids)
@@ -163,12 +163,13 @@ class LedgerRecorder(PostgresApplicationRecorder):
         return statement
 
     def _small_insert(self, count: int) -> bytes:
-        """A small sync's events and its chain link in one statement."""
+        """A small sync's events and its chain link in one statement. Bytes go as binary (%b): psycopg
+        writes a bytea (and a bytea[] of digests, one per event) as text by escaping each byte in Python."""
         return self._statement(("small", count), lambda: sql.SQL(
             "WITH inserted AS (INSERT INTO {} (originator_id, originator_version, topic, state,"
             " notification_id) VALUES {}) INSERT INTO {} (last_id, first_id, prev_link, link, digests)"
-            " VALUES (%s, %s, %s, %s, %s)").format(
-                self._events_table(), sql.SQL(", ").join([sql.SQL("(%s, %s, %s, %s, %s)")] * count),
+            " VALUES (%s, %s, %b, %b, %b)").format(
+                self._events_table(), sql.SQL(", ").join([sql.SQL("(%s, %s, %s, %b, %s)")] * count),
                 self._chain_table()))
 
     def _group_start(self, count: int, sequence: str) -> bytes:
