@@ -10,6 +10,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from psycopg.rows import tuple_row
 
+from ledger.storage.transcoder import OrjsonTranscoder
+
 T = TypeVar("T")
 MAX_ATTEMPTS = 30
 
@@ -42,6 +44,11 @@ class EncodedOnTheWay(Sequence):
 
 class LedgerApp(Application):
     name = "Ledger"
+
+    def construct_transcoder(self) -> OrjsonTranscoder:
+        transcoder = OrjsonTranscoder()  # the library's bytes, sooner (ledger/storage/transcoder.py)
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def save_events(self, *events, **kwargs) -> list[int]:
         """Stores events decided elsewhere, in one transaction; answers their notification ids.
