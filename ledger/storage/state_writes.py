@@ -77,6 +77,9 @@ _INSERT_REQUEST = (f"INSERT INTO kulcs_requests ({_REQUEST_COLUMNS})"
                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %b, %s, %s)")  # %b: bytes as binary
 # A large body the shop has sent before is stored once (migration 0015): the row of the earlier call
 # that holds those bytes is looked up in the same statement, so a pipelined group waits for no result.
+# Only a row holding these very bytes (zlib at one level compresses the same body the same way): its
+# body_sha256 column is not checked by verify, and a damaged held row must not take every later call's
+# bytes with it.
 _INSERT_REQUEST_ONCE = (
     f"INSERT INTO kulcs_requests ({_REQUEST_COLUMNS}, body_stored_with)"
     " SELECT v.sync_id, v.shop, v.kind, v.received_at, v.method, v.path, v.query, v.content_type, v.headers,"
@@ -86,7 +89,7 @@ _INSERT_REQUEST_ONCE = (
     " %s::jsonb, %s::text, %b::bytea, %s::text, %s::text)) AS v (sync_id, shop, kind, received_at, method,"
     " path, query, content_type, headers, remote, body, body_compression, body_sha256)"
     " LEFT JOIN LATERAL (SELECT r.sync_id FROM kulcs_requests r WHERE r.shop = %s AND r.body_sha256 = %s"
-    " AND r.body_compression IS NOT NULL LIMIT 1) AS held ON true")
+    " AND r.body_compression IS NOT NULL AND r.body = v.body LIMIT 1) AS held ON true")
 
 
 def write_product_state(rows: Sequence[ProductStateRow]):

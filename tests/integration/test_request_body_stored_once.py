@@ -2,6 +2,8 @@
 later call's row names the call whose row holds the bytes, and every reader still gets them whole."""
 from __future__ import annotations
 
+import hashlib
+
 import psycopg
 import pytest
 
@@ -115,3 +117,35 @@ def test_a_body_held_for_a_later_call_cannot_be_deleted_alone(ledger_app, shops,
     push(ledger_app, "s1", body)
     with psycopg.connect(db_url, autocommit=True) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation):
         conn.execute("DELETE FROM kulcs_requests WHERE sync_id = %s", (first,))
+
+
+async def test_a_call_received_after_its_held_body_was_damaged_is_stored_whole(
+        ledger_app, shops, body, db_url, pool):
+    """A damaged held row (found by verify) must not take the bytes of every later call with it: a call
+    that arrives intact afterwards is recorded intact, not as a pointer to bytes that no longer read back."""
+    first = push(ledger_app, "s1", body)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("UPDATE kulcs_requests SET body = substring(body from 1 for 1000) WHERE sync_id = %s",
+                     (first,))
+    later = push(ledger_app, "s1", body)
+    async with pool.acquire() as conn:
+        assert (await recorded_request(conn, "s1", later))["body"] == body
+    await runner.catch_up(pool)
+    report = await verify(db_url, pool)
+    assert [(p["message"], p["sync_id"]) for p in report["problems"]] == [("stored request altered", str(first))]
+
+
+async def test_a_held_row_whose_digest_column_was_edited_holds_no_other_body(
+        ledger_app, shops, body, db_url, pool):
+    """The lookup trusts body_sha256, which verify never compares: an edit of it alone (verify stays
+    clean) must not make a later, different body be recorded as the held row's bytes."""
+    other = body.replace(b"SKU-7<", b"SKU-8<")
+    first = push(ledger_app, "s1", body)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("UPDATE kulcs_requests SET body_sha256 = %s WHERE sync_id = %s",
+                     (hashlib.sha256(other).hexdigest(), first))
+    later = push(ledger_app, "s1", other)
+    async with pool.acquire() as conn:
+        assert (await recorded_request(conn, "s1", later))["body"] == other
+    await runner.catch_up(pool)
+    assert (await verify(db_url, pool))["ok"]
