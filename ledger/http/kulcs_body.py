@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ledger.kulcs.envelope import SECRET_FIELDS
+from ledger.malloc import release_freed_memory
 
 KEPT_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding", "User-Agent",
                 "Idempotency-Key", "X-Request-Id", "X-Forwarded-For")
@@ -22,7 +23,17 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         if size > limit:
             raise BodyTooLarge()
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    if size >= _LARGE_BODY:
+        # Its chunks (uvloop hands reads over in pieces of at most 64 KB) were allocated on the event
+        # loop thread's heap, which the thread that decides the push (another malloc arena) never
+        # reuses: freed, a 36 MB catalogue's stayed resident through the push (+37 MB at its peak).
+        del chunks
+        release_freed_memory()
+    return body
+
+
+_LARGE_BODY = 1 << 20
 
 
 def recorded_query(request: web.Request) -> str:
