@@ -60,7 +60,7 @@ from lxml import etree  # noqa: E402
 
 from bench import floors  # noqa: E402
 from bench.generator import catalogue_rows, to_xml  # noqa: E402
-from bench.report import machine, result  # noqa: E402
+from bench.report import database_facts, machine, result  # noqa: E402
 from bench.service import SHOP, Service, wait_projected  # noqa: E402
 from ledger.storage.event_chain import event_digest  # noqa: E402
 from ledger.storage.request_bodies import received_form  # noqa: E402
@@ -246,16 +246,6 @@ def json_results(s: dict, rounds: list[dict], rows: int) -> list[dict]:
         result("left_for_everything_else", s["left"], "s", floor=floor, ratio=True),
         result("left_per_row", s["left_us_per_row"], "us/row"),
     ]
-
-
-async def database_facts(url: str) -> tuple[str, dict]:
-    conn = await asyncpg.connect(url)
-    try:
-        settings = {name: await conn.fetchval(f"SHOW {name}") for name in (
-            "shared_buffers", "synchronous_commit", "fsync", "wal_level", "max_wal_size")}
-        return await conn.fetchval("SHOW server_version"), settings
-    finally:
-        await conn.close()
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ import os
 import platform
 from pathlib import Path
 
+import asyncpg
+
 OPS = {"<=": operator.le, ">=": operator.ge}
 
 
@@ -57,3 +59,14 @@ def machine(pg_version: str, pg_settings: dict, database: str) -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
             "os": platform.platform(), "python": platform.python_version(),
             "postgresql": pg_version, "postgresql_settings": pg_settings, "database": database}
+
+
+async def database_facts(url: str) -> tuple[str, dict]:
+    """The server's version and the settings that move the figures, for `machine`."""
+    conn = await asyncpg.connect(url)
+    try:
+        settings = {name: await conn.fetchval(f"SHOW {name}") for name in (
+            "shared_buffers", "synchronous_commit", "fsync", "wal_level", "max_wal_size")}
+        return await conn.fetchval("SHOW server_version"), settings
+    finally:
+        await conn.close()

@@ -50,7 +50,7 @@ import asyncpg  # noqa: E402
 
 from bench import floors, load, synthetic  # noqa: E402
 from bench.generator import catalogue_rows, change_prices_and_stocks, to_xml  # noqa: E402
-from bench.report import machine, result, table  # noqa: E402
+from bench.report import database_facts, machine, result, table  # noqa: E402
 from bench.service import SHOP, Service, wait_projected  # noqa: E402
 from tests.pg import TestServer  # noqa: E402
 
@@ -175,18 +175,6 @@ def source() -> dict:
     return {"commit": commit, "dirty": dirty}
 
 
-def database_facts(url: str) -> tuple[str, dict]:
-    async def facts():
-        conn = await asyncpg.connect(url)
-        try:
-            settings = {name: await conn.fetchval(f"SHOW {name}") for name in (
-                "shared_buffers", "synchronous_commit", "fsync", "wal_level", "max_wal_size")}
-            return await conn.fetchval("SHOW server_version"), settings
-        finally:
-            await conn.close()
-    return asyncio.run(facts())
-
-
 def push_results(pg: TestServer, rows: list[dict], body: bytes, repeat: int) -> list[dict]:
     rounds = []
     for k in range(repeat):
@@ -261,7 +249,7 @@ def main() -> None:
         results = push_results(pg, rows, body, args.repeat)
         url = pg.new_database()
         results += history_results(url, body, [r["termekkod"] for r in rows], args)
-        version, settings = database_facts(url)
+        version, settings = asyncio.run(database_facts(url))
         database = "TEST_DATABASE_URL" if os.environ.get("TEST_DATABASE_URL") else "embedded (tests/pg.py)"
         report = {"rows": args.rows, "machine": machine(version, settings, database), "source": source(),
                   "seconds": round(time.perf_counter() - STARTED, 1), "results": results}

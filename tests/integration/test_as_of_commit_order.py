@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ledger.audit.as_of import product_as_of
-from ledger.http.app import open_pool
 from ledger.read import products as read_products
 from ledger.read.audit import PRICE_LIST_SQL, price_list
 from ledger.service.product_upload import handle_product_upload
@@ -20,13 +19,6 @@ from projections import runner
 from tests.kulcs_docs import call, product_xml
 
 SHOP = "s1"
-
-
-@pytest.fixture
-async def pool(db_url):
-    pool = await open_pool(db_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
 
 
 def push(app, rows, at):

@@ -9,7 +9,6 @@ import pytest
 
 from ledger.audit.replay import replay
 from ledger.audit.verify import verify
-from ledger.http.app import open_pool
 from ledger.read.syncs import recorded_request
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shops import create_shop
@@ -30,13 +29,6 @@ def pushed(ledger_app):
     result = handle_product_upload(ledger_app, received, "full", max_rows=10_000).result
     assert result.counts["created"] == len(ROWS)
     return received.sync_id, body
-
-
-@pytest.fixture
-async def pool(db_url):
-    pool = await open_pool(db_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
 
 
 def stored(db_url, sync_id):

@@ -9,7 +9,6 @@ import pytest
 
 from ledger.audit.as_of import product_as_of
 from ledger.domain.values import BUDAPEST, budapest_day
-from ledger.http.app import open_pool
 from ledger.read import products as read_products
 from ledger.service.product_upload import handle_product_upload
 from ledger.service.shops import create_shop
@@ -31,13 +30,6 @@ def push(app, rows, at: datetime) -> None:
 
 def shop_sale_price(app, monkeypatch, sku, priority, body, at: datetime):
     return shop_sale_price_at(app, monkeypatch, SHOP, sku, priority, body, at)
-
-
-@pytest.fixture
-async def pool(db_url):
-    pool = await open_pool(db_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture

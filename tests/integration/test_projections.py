@@ -40,13 +40,6 @@ async def snapshot(pool) -> dict:
         return {name: [tuple(r) for r in await conn.fetch(sql)] for name, sql in VIEWS.items()}
 
 
-@pytest.fixture
-async def pool(db_url):
-    pool = await open_pool(db_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
-
-
 async def test_projections_apply_each_event_exactly_once_with_concurrent_projectors(history, pool):
     applied = await asyncio.gather(*(runner.catch_up(pool, batch_size=37) for _ in range(3)))
     async with pool.acquire() as conn:
