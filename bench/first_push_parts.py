@@ -91,14 +91,6 @@ def created_count(answer: bytes) -> int:
     return int(re.search(rb"<letrehozott>(\d+)</letrehozott>", answer).group(1))
 
 
-async def head(url: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    finally:
-        await conn.close()
-
-
 async def stored_by_push(url: str, before: int) -> Stored:
     events = await floors.event_rows(url, before)
     conn = await asyncpg.connect(url)
@@ -132,7 +124,7 @@ def push_round(pg: TestServer, body: bytes, rows: int) -> dict[str, float]:
         with Service(url) as service:
             service.create_shop()
             wait_projected(url)
-            before = asyncio.run(head(url))
+            before = asyncio.run(floors.head(url))
             first_push, answer = service.push(body)
             assert created_count(answer) == rows, answer[:300]
             wait_projected(url)  # the projector's work is not the push's: let it finish first

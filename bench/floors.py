@@ -16,6 +16,15 @@ from lxml import etree
 COLUMNS = ("originator_id", "originator_version", "topic", "state", "notification_id")
 
 
+async def head(url: str) -> int:
+    """The last event's notification id (0 before any): what a push's events come after."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+    finally:
+        await conn.close()
+
+
 async def event_rows(url: str, after: int) -> list[tuple]:
     conn = await asyncpg.connect(url)
     try:

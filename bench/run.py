@@ -65,14 +65,6 @@ def answered(answer: bytes, element: str) -> int:
     return int(re.search(rf"<{element}>(\d+)</{element}>".encode(), answer).group(1))
 
 
-async def head(url: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-    finally:
-        await conn.close()
-
-
 def push_round(url: str, rows: list[dict], body: bytes, k: int) -> dict:
     n, skus = len(rows), [r["termekkod"] for r in rows]
     changed = to_xml(change_prices_and_stocks(rows, range(k % 100, n, 100), seed=k))
@@ -80,7 +72,7 @@ def push_round(url: str, rows: list[dict], body: bytes, k: int) -> dict:
     with Service(url) as service:
         service.create_shop()
         wait_projected(url)
-        before = asyncio.run(head(url))
+        before = asyncio.run(floors.head(url))
         out["first"], answer = service.push(body)
         assert answered(answer, "letrehozott") == n, answer[:300]
         wait_projected(url)
