@@ -6,7 +6,7 @@ hold: str, int, bool, None, dicts with str keys, lists and tuples, and the regis
 are handed to the library's own transcodings. orjson would write a UUID, a float, a dataclass or a
 subclass its own way, so a state holding any other value is encoded by the library instead, as is
 one orjson refuses (an int past 64 bits, a string with a lone surrogate, nesting past 255 levels).
-tests/domain/test_transcoder.py compares the two over generated values.
+tests/storage/test_transcoder.py compares the two over generated values.
 """
 from __future__ import annotations
 
