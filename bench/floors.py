@@ -13,6 +13,8 @@ import time
 import asyncpg
 from lxml import etree
 
+from projections.runner import event_head
+
 COLUMNS = ("originator_id", "originator_version", "topic", "state", "notification_id")
 
 
@@ -20,7 +22,7 @@ async def head(url: str) -> int:
     """The last event's notification id (0 before any): what a push's events come after."""
     conn = await asyncpg.connect(url)
     try:
-        return await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+        return await event_head(conn)
     finally:
         await conn.close()
 

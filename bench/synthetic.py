@@ -26,6 +26,7 @@ from ledger.domain.product_push import ProductState, SyncContext, decide_push
 from ledger.domain.sync import Sync
 from ledger.kulcs.product_upload import PARSER_VERSION, ProductRow, parse_product_upload
 from projections.decoding import MAPPER
+from projections.runner import event_head
 
 COPY_CHUNK = 20_000
 EVENT_COLUMNS = ("originator_id", "originator_version", "topic", "state")
@@ -73,7 +74,7 @@ class _Writer:
             return
         async with self.conn.transaction():
             await self.conn.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")  # as the recorder's writers see it
-            before = await self.conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+            before = await event_head(self.conn)
             await self.conn.copy_records_to_table("ledger_events", columns=EVENT_COLUMNS, records=[
                 (s.originator_id, s.originator_version, s.topic, s.state) for s in self.pending])
             if self.chained:

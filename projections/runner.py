@@ -67,8 +67,13 @@ async def tracked_position(conn) -> int:
     return await conn.fetchval("SELECT position FROM projection_tracking WHERE name = $1", NAME) or 0
 
 
+async def event_head(conn) -> int:
+    """The last stored event's position (0 before any)."""
+    return await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+
+
 async def status(conn) -> dict:
-    head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+    head = await event_head(conn)
     position = await tracked_position(conn)
     return {"name": NAME, "position": position, "head": head, "lag": head - position,
             "rebuild_running": await is_claimed(conn, "rebuild")}
@@ -126,7 +131,7 @@ class ProjectionWaiter:
     async def wait_for_head(self, timeout: float = 10.0) -> bool:
         """Waits until the views reflect every event stored so far."""
         async with self.pool.acquire() as conn:
-            head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+            head = await event_head(conn)
         return await self.wait_for(head, timeout)
 
     async def wait_for(self, position: int, timeout: float = 10.0) -> bool:

@@ -12,7 +12,7 @@ import contextlib
 import asyncpg
 
 from projections.runner import (
-    NAME, VIEW_TABLES, apply_batch, next_rows, tracked_position,
+    NAME, VIEW_TABLES, apply_batch, event_head, next_rows, tracked_position,
 )
 from projections.claims import try_claim
 from projections.decoding import decode_rows
@@ -100,7 +100,7 @@ async def _copy_indexes(conn, schema: str, table: str, wanted) -> None:
 async def fill_shadow(claim, url: str, schema: str) -> int:
     """Fills the fresh shadow `schema` with the events stored so far, in worker processes
     (projections/partitions.py); the caller's pool keeps serving. `claim`: `shadow_claimed`'s connection."""
-    head = await claim.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+    head = await event_head(claim)
     return await fill_partitioned(url, schema, head)
 
 
@@ -135,7 +135,7 @@ async def _rebuild(url: str, pool, claim) -> dict:
             # waited for it (a deadlock, found after deadlock_timeout, that failed the rebuild). Held
             # from here, a page waits before it opens anything.
             await conn.execute("LOCK TABLE public.projection_tracking IN ACCESS EXCLUSIVE MODE")
-            head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+            head = await event_head(conn)
             rebuilt += await catch_up_in_transaction(conn, "rebuild", head)
             await conn.execute("DROP SCHEMA IF EXISTS retired CASCADE")
             await conn.execute("CREATE SCHEMA retired")
