@@ -12,17 +12,7 @@ from ledger.config import Settings
 from ledger.read.shops import shop_exists
 from ledger.storage.database import eventsourcing_env, locate_database
 from migrations.runner import apply_migrations
-
-
-@contextlib.asynccontextmanager
-async def _database(settings: Settings):
-    database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
-    conn = await asyncpg.connect(database.url)
-    try:
-        await apply_migrations(conn)
-    finally:
-        await conn.close()
-    yield database
+from projections.runner import event_head
 
 
 @contextlib.asynccontextmanager
@@ -33,6 +23,13 @@ async def _unmigrated_connection(settings: Settings):
         yield database, conn
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings):
+    async with _unmigrated_connection(settings) as (database, conn):
+        await apply_migrations(conn)
+    yield database
 
 
 @contextlib.asynccontextmanager
@@ -53,12 +50,8 @@ async def _known_shop(conn, shop: str) -> None:
 
 
 async def migrate(settings: Settings, _args) -> str:
-    database = await asyncio.to_thread(locate_database, settings.database_url, settings.data_dir)
-    conn = await asyncpg.connect(database.url)
-    try:
+    async with _unmigrated_connection(settings) as (_, conn):
         applied = await apply_migrations(conn)
-    finally:
-        await conn.close()
     return "applied: " + (", ".join(applied) if applied else "nothing (up to date)")
 
 
@@ -193,7 +186,6 @@ async def verify(settings: Settings, args) -> dict:
             await pool.close()
 
 
-_HEAD = "SELECT coalesce(max(notification_id), 0) FROM ledger_events"
 _USER_OBJECTS = """
     SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')
@@ -212,7 +204,7 @@ async def backup(settings: Settings, args) -> str:
             raise ValueError("no ledger in this database: nothing to back up")
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
-            head = await conn.fetchval(_HEAD)
+            head = await event_head(conn)
             await asyncio.to_thread(dump, database.url, path, snapshot)
     return f"backup {path} ({path.stat().st_size:,} bytes): the ledger up to position {head}"
 
@@ -228,6 +220,6 @@ async def restore(settings: Settings, args) -> str:
                              " sequences or functions (a new --data-dir, or a new database in DATABASE_URL)")
         await asyncio.to_thread(run_restore, database.url, path)
         applied = await apply_migrations(conn)  # a backup made by an older version, brought up to date
-        head = await conn.fetchval(_HEAD)
+        head = await event_head(conn)
     upgraded = f"; then applied {', '.join(applied)}" if applied else ""
     return f"restored {path}: the ledger up to position {head}{upgraded}"
