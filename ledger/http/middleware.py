@@ -54,16 +54,14 @@ def _json_from_http_exception(request: web.Request, exc: web.HTTPException) -> w
                              status=exc.status, headers=headers)
 
 
-def _xml_from_http_exception(exc: web.HTTPException) -> web.Response:
+def _xml_from_http_exception(request: web.Request, exc: web.HTTPException) -> web.Response:
     """aiohttp's own answers on a Kulcs path (no such URL: 404, wrong method: 405) in the <valasz>
     shape that Kulcs reads, with the same status and headers (e.g. Allow)."""
     message = {404: "nincs ilyen Kulcs URL"}.get(exc.status, exc.reason)
     if isinstance(exc, web.HTTPMethodNotAllowed):
         allowed = ", ".join(sorted(exc.allowed_methods))
         message = f"a(z) {exc.method} metódus itt nem használható (megengedett: {allowed})"
-    headers = _copied_headers(exc)
-    return web.Response(body=error_answer(message), status=exc.status, content_type="text/xml",
-                        charset="utf-8", headers=headers)
+    return error_response(request, exc.status, message, _copied_headers(exc))
 
 
 def error_response(request: web.Request, status: int, message: str, headers=None) -> web.Response:
@@ -89,7 +87,7 @@ async def request_context(request: web.Request, handler):
         if _is_api(request) and status >= 400 and exc.content_type != "application/json":
             return _json_from_http_exception(request, exc)
         if _is_kulcs(request) and status >= 400 and exc.content_type != "text/xml":
-            return _xml_from_http_exception(exc)
+            return _xml_from_http_exception(request, exc)
         raise
     except web.RequestPayloadError:  # e.g. a body that is not in the Content-Encoding it names
         status = 400

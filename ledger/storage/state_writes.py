@@ -62,11 +62,10 @@ class StoredImage:
 
 def write_request(request: RecordedRequest):
     def write(curs: Cursor, _ids: Sequence[int]) -> None:
-        values = (request.sync_id, request.shop, request.kind, request.received_at, request.method,
-                  request.path, request.query, request.content_type, json.dumps(request.headers),
-                  request.remote, request.body, request.body_compression, request.body_sha256)
-        curs.execute(_INSERT_REQUEST if request.body_compression is None else _INSERT_REQUEST_ONCE,
-                     values if request.body_compression is None else values + (request.shop, request.body_sha256))
+        curs.execute(_INSERT_REQUEST if request.body_compression is None else _INSERT_REQUEST_ONCE, (
+            request.sync_id, request.shop, request.kind, request.received_at, request.method, request.path,
+            request.query, request.content_type, json.dumps(request.headers), request.remote, request.body,
+            request.body_compression, request.body_sha256))
     write.payload_bytes = len(request.body)  # read by the recorder: large bodies are not pipelined
     return write
 
@@ -88,8 +87,9 @@ _INSERT_REQUEST_ONCE = (
     " FROM (VALUES (%s::uuid, %s::text, %s::text, %s::timestamptz, %s::text, %s::text, %s::text, %s::text,"
     " %s::jsonb, %s::text, %b::bytea, %s::text, %s::text)) AS v (sync_id, shop, kind, received_at, method,"
     " path, query, content_type, headers, remote, body, body_compression, body_sha256)"
-    " LEFT JOIN LATERAL (SELECT r.sync_id FROM kulcs_requests r WHERE r.shop = %s AND r.body_sha256 = %s"
-    " AND r.body_compression IS NOT NULL AND r.body = v.body LIMIT 1) AS held ON true")
+    " LEFT JOIN LATERAL (SELECT r.sync_id FROM kulcs_requests r WHERE r.shop = v.shop"
+    " AND r.body_sha256 = v.body_sha256 AND r.body_compression IS NOT NULL AND r.body = v.body LIMIT 1)"
+    " AS held ON true")
 
 
 def write_product_state(rows: Sequence[ProductStateRow]):
